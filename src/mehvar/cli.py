@@ -1,0 +1,51 @@
+"""The `mehvar` command: serve, worker, demo, and every Django management command."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mehvar.settings")
+    import django  # noqa: PLC0415 - only once the settings module is chosen
+
+    django.setup()
+
+
+def _serve(argv: list[str]) -> int:
+    """Run gunicorn with the app (production-grade server, also used for the demo)."""
+    from gunicorn.app.wsgiapp import run  # noqa: PLC0415
+
+    from mehvar.core.env import env_int, env_str  # noqa: PLC0415
+
+    bind = env_str("MEHVAR_BIND", "127.0.0.1:8000")
+    workers = str(env_int("MEHVAR_WEB_WORKERS", 2))
+    sys.argv = ["gunicorn", "mehvar.wsgi:application", "--bind", bind, "--workers", workers,
+                "--access-logfile", "-", *argv]
+    run()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = args[0] if args else "help"
+    if command == "serve":
+        _django()
+        from django.core.management import call_command  # noqa: PLC0415
+
+        call_command("collectstatic", interactive=False, verbosity=0)
+        return _serve(args[1:])
+    if command == "worker":
+        # `--burst` processes what is queued and exits (the db_worker calls it --batch).
+        rest = ["--batch" if arg == "--burst" else arg for arg in args[1:]]
+        args = ["db_worker", *rest]
+    _django()
+    from django.core.management import execute_from_command_line  # noqa: PLC0415
+
+    execute_from_command_line(["mehvar", *args])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

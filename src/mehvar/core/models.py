@@ -1,0 +1,37 @@
+"""The append-only timeline: one row per state change, read by the customer 360 and audits."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimelineEvent(models.Model):
+    at = models.DateTimeField(_("at"), db_index=False)
+    verb = models.CharField(_("verb"), max_length=64)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("actor"),
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="timeline_events", verbose_name=_("customer"),
+    )
+    conversation = models.ForeignKey(
+        "conversations.Conversation", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="timeline_events", verbose_name=_("conversation"),
+    )
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        indexes = [
+            models.Index(fields=["customer", "-at", "-id"], name="timeline_customer_at"),
+            models.Index(fields=["conversation", "-at", "-id"], name="timeline_conv_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verb} @ {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,133 @@
+"""Mehvar settings: everything comes from MEHVAR_* environment variables with safe defaults.
+
+Every variable is listed in docs/operations/settings.md (a test keeps the two in sync).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from mehvar.core.env import database_config, env_bool, env_int, env_list, env_str, secret_key
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(env_str("MEHVAR_VAR_DIR", str(Path.cwd() / "var"))).resolve()
+
+DEBUG = env_bool("MEHVAR_DEBUG", False)
+SECRET_KEY = secret_key(VAR_DIR)
+ALLOWED_HOSTS = env_list("MEHVAR_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("MEHVAR_CSRF_TRUSTED_ORIGINS", [])
+
+DATABASES = {
+    "default": database_config(
+        env_str("MEHVAR_DATABASE_URL", f"sqlite:///{VAR_DIR / 'mehvar.sqlite3'}"),
+        conn_max_age=env_int("MEHVAR_DB_CONN_MAX_AGE", 60),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "template_partials",
+    "django_tasks",
+    "django_tasks_db",
+    "mehvar.core",
+    "mehvar.accounts",
+    "mehvar.customers",
+    "mehvar.conversations",
+    "mehvar.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "mehvar.urls"
+WSGI_APPLICATION = "mehvar.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+AUTH_USER_MODEL = "accounts.Agent"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+
+LANGUAGE_CODE = env_str("MEHVAR_LANGUAGE", "en")
+LANGUAGES = [("en", "English"), ("ar", "العربية"), ("fa", "فارسی"), ("el", "Ελληνικά")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = env_str("MEHVAR_TIME_ZONE", "UTC")
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("MEHVAR_MEDIA_ROOT", str(VAR_DIR / "media")))
+
+SESSION_COOKIE_SECURE = env_bool("MEHVAR_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Background work: the Tasks API (django.tasks in Django 6) with the database backend.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("MEHVAR_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+# Limits on what the API and channels accept.
+MEHVAR_MAX_ATTACHMENT_BYTES = env_int("MEHVAR_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024)
+MEHVAR_MAX_MESSAGE_CHARS = env_int("MEHVAR_MAX_MESSAGE_CHARS", 200_000)
+MEHVAR_DEFAULT_PHONE_REGION = env_str("MEHVAR_DEFAULT_PHONE_REGION", "")
+DATA_UPLOAD_MAX_MEMORY_SIZE = MEHVAR_MAX_ATTACHMENT_BYTES + 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("MEHVAR_LOG_LEVEL", "INFO")},
+}
+
+# Under pytest: a fast hasher and tasks run at once (after a JSON round trip of their arguments).
+TESTING = "pytest" in sys.modules
+if TESTING:
+    if env_str("MEHVAR_TEST_DATABASE_URL", ""):
+        DATABASES["default"] = database_config(env_str("MEHVAR_TEST_DATABASE_URL", ""),
+                                               conn_max_age=0)
+    else:  # an in-memory SQLite database per test process
+        DATABASES["default"] = database_config("sqlite://", conn_max_age=0)
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
