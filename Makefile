@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export MEHVAR_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: install demo serve worker test test-sqlite test-postgres bench lint messages clean
+.PHONY: install demo serve worker test bench lint messages openapi clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,9 @@ lint: install
 messages: install
 	cd src/mehvar && ../../$(BIN)/mehvar makemessages -l ar -l fa -l el --no-obsolete --no-location
 	$(BIN)/python scripts/compile_messages.py
+
+openapi: install
+	$(BIN)/python scripts/export_openapi.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -92,6 +93,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEHVAR_MEDIA_ROOT", str(VAR_DIR / "media")))
 
@@ -124,6 +129,9 @@ LOGGING = {
 # Under pytest: a fast hasher and tasks run at once (after a JSON round trip of their arguments).
 TESTING = "pytest" in sys.modules
 if TESTING:
+    STORAGES["staticfiles"] = {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    }
     if env_str("MEHVAR_TEST_DATABASE_URL", ""):
         DATABASES["default"] = database_config(env_str("MEHVAR_TEST_DATABASE_URL", ""),
                                                conn_max_age=0)
