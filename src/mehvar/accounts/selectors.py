@@ -1,19 +1,31 @@
-"""Reads for agents, teams, tokens and the audit log."""
+"""Reads for agents, teams, tokens and the audit log.
+
+Every read is permission-scoped here (core.permissions.require) and chooses its own
+select_related/prefetch_related, so the query count of each list is constant whatever the
+page holds (tests/accounts/test_api_*.py pin the numbers).
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mehvar.accounts.errors import AccountErrorCode
 from mehvar.accounts.models import Agent, ApiToken, AuditLogEntry, Team
-from mehvar.core.errors import NotFound
+from mehvar.core.errors import Invalid, NotFound
+from mehvar.core.pagination import MAX_PAGE_SIZE, Page, keyset_page
 from mehvar.core.permissions import Actor, require
 
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+# The columns Agent.name reads, so a list of members never loads a row per member.
+AGENT_NAME_FIELDS = ("id", "username", "display_name", "first_name", "last_name")
 
 
 def token_hash(secret: str) -> str:
@@ -40,47 +52,110 @@ def agent_for_token(secret: str) -> Agent | None:
     return token.agent
 
 
+def _teams_prefetch() -> Prefetch[str, QuerySet[Team]]:
+    return Prefetch("teams", queryset=Team.objects.only("id", "name").order_by("name"))
+
+
 def agent_list(*, actor: Actor) -> QuerySet[Agent]:
+    """Active agents by username, each with its teams (one extra query for all teams)."""
     require(actor, "agent.view")
-    return Agent.objects.filter(is_active=True).prefetch_related(
-        Prefetch("teams", queryset=Team.objects.only("id", "name"))
-    ).order_by("username")
+    return (
+        Agent.objects.filter(is_active=True)
+        .prefetch_related(_teams_prefetch())
+        .order_by("username")
+    )
+
+
+def agent_page(*, actor: Actor, cursor: str | None, limit: int) -> Page[Agent]:
+    """One page of agent_list; the cursor is the last username of the previous page."""
+    return _ascending_page(agent_list(actor=actor), field="username", cursor=cursor,
+                           limit=limit)
 
 
 def agent_get(*, actor: Actor, agent_id: int) -> Agent:
+    """Any agent by id, also a deactivated one (old conversations still name them)."""
     require(actor, "agent.view")
-    agent = (
-        Agent.objects.prefetch_related(Prefetch("teams", queryset=Team.objects.only("id", "name")))
-        .filter(pk=agent_id)
-        .first()
-    )
+    agent = Agent.objects.prefetch_related(_teams_prefetch()).filter(pk=agent_id).first()
     if agent is None:
-        raise NotFound("agent_not_found", _("No agent has this id."))
+        raise NotFound(AccountErrorCode.AGENT_NOT_FOUND, _("No agent has this id."))
     return agent
 
 
 def team_list(*, actor: Actor) -> QuerySet[Team]:
+    """Teams by name with their lead and members (members in one extra query)."""
     require(actor, "team.view")
-    return Team.objects.prefetch_related(
-        Prefetch("members", queryset=Agent.objects.only("id", "username", "display_name"))
-    ).order_by("name")
+    members = Agent.objects.only(*AGENT_NAME_FIELDS).order_by("username")
+    return (
+        Team.objects.select_related("lead")
+        .prefetch_related(Prefetch("members", queryset=members))
+        .order_by("name")
+    )
+
+
+def team_page(*, actor: Actor, cursor: str | None, limit: int) -> Page[Team]:
+    """One page of team_list; the cursor is the last team name of the previous page."""
+    return _ascending_page(team_list(actor=actor), field="name", cursor=cursor, limit=limit)
 
 
 def team_get(*, actor: Actor, team_id: int) -> Team:
-    require(actor, "team.view")
     team = team_list(actor=actor).filter(pk=team_id).first()
     if team is None:
-        raise NotFound("team_not_found", _("No team has this id."))
+        raise NotFound(AccountErrorCode.TEAM_NOT_FOUND, _("No team has this id."))
     return team
 
 
 def token_list(*, actor: Agent, agent_id: int | None = None) -> QuerySet[ApiToken]:
-    """Own tokens; an admin may list another agent's."""
+    """Own tokens, newest first; an admin may list another agent's (404 if there is none)."""
     target = actor.pk if agent_id is None else agent_id
     require(actor, "token.manage_own" if target == actor.pk else "token.manage_all")
+    if target != actor.pk and not Agent.objects.filter(pk=target).exists():
+        raise NotFound(AccountErrorCode.AGENT_NOT_FOUND, _("No agent has this id."))
     return ApiToken.objects.filter(agent_id=target).order_by("-created_at", "-id")
+
+
+def token_page(
+    *, actor: Agent, agent_id: int | None = None, cursor: str | None, limit: int
+) -> Page[ApiToken]:
+    return keyset_page(token_list(actor=actor, agent_id=agent_id), field="created_at",
+                       cursor=cursor, limit=limit)
 
 
 def audit_log_list(*, actor: Actor) -> QuerySet[AuditLogEntry]:
     require(actor, "audit.view")
     return AuditLogEntry.objects.select_related("actor").order_by("-at", "-id")
+
+
+def audit_log_page(*, actor: Actor, cursor: str | None, limit: int) -> Page[AuditLogEntry]:
+    """Newest first, keyset-paginated on (at, id) through the `audit_at` index."""
+    return keyset_page(audit_log_list(actor=actor), field="at", cursor=cursor, limit=limit)
+
+
+def _encode_key(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+def _decode_key(cursor: str) -> str:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = base64.b64decode(padded.encode(), altchars=b"-_", validate=True).decode()
+    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        raise Invalid(AccountErrorCode.INVALID_CURSOR, _("The cursor is not valid."),
+                      field="cursor") from error
+    if not key:
+        raise Invalid(AccountErrorCode.INVALID_CURSOR, _("The cursor is not valid."),
+                      field="cursor")
+    return key
+
+
+def _ascending_page(
+    queryset: QuerySet[Any], *, field: str, cursor: str | None, limit: int
+) -> Page[Any]:
+    """Keyset page over a unique text column in ascending order (usernames, team names)."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    if cursor:
+        queryset = queryset.filter(**{f"{field}__gt": _decode_key(cursor)})
+    rows = list(queryset.order_by(field)[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = _encode_key(getattr(rows[-1], field)) if has_more else None
+    return Page(items=rows, next_cursor=next_cursor)

@@ -1,0 +1,254 @@
+"""Writes for conversations: create (with the first message), assign, status, priority, tags,
+subject/custom fields/language.
+
+Every service authorizes first (core.permissions), validates, writes in one transaction (the
+conversation row locked for read-modify-write) and records TimelineEvents with both the
+conversation and the customer set. A closed conversation is final: every write to it is a
+Conflict("conversation_closed").
+
+Status rules:
+- A new conversation is "new" when the customer wrote first, "pending" (waiting on the
+  customer) when an agent started it.
+- An agent's public reply sets `first_response_at` once and moves "new" to "open"; any other
+  status is kept (the agent sets pending/solved explicitly). Internal notes change no status.
+- A customer's message reopens "solved" and "pending" to "open"; "on_hold" stays on hold.
+- Status may move freely between open/pending/on_hold/solved; "solved" sets `solved_at`,
+  leaving "solved" clears it; nothing goes back to "new"; "closed" sets `closed_at` and is final.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mehvar.conversations.errors import ConversationErrorCode as Code
+from mehvar.conversations.models import AuthorKind, Channel, Conversation, Message, Priority, Status
+from mehvar.conversations.services.common import (
+    assignment_targets,
+    cache_related,
+    conversation_for_external_id,
+    lock_writable,
+    record_event,
+    set_prefetched,
+    tags_get_or_create,
+)
+from mehvar.conversations.services.validation import (
+    check_choice,
+    clean_body,
+    clean_custom_fields,
+    clean_external_id,
+    clean_language,
+    clean_subject,
+    clean_tags,
+)
+from mehvar.core.errors import Conflict
+from mehvar.core.permissions import Actor, require
+from mehvar.core.timeline import timeline_record
+from mehvar.customers.services import customer_resolve
+
+
+def conversation_create(
+    *,
+    actor: Actor,
+    subject: str,
+    channel: str,
+    text: str = "",
+    html: str = "",
+    customer_id: int | None = None,
+    identity_kind: str | None = None,
+    identity_value: str | None = None,
+    customer_name: str = "",
+    language: str = "",
+    priority: str = Priority.NORMAL,
+    team_id: int | None = None,
+    assignee_id: int | None = None,
+    tags: Sequence[str] | None = None,
+    custom_fields: Mapping[str, Any] | None = None,
+    author: str = AuthorKind.CUSTOMER,
+    external_id: str = "",
+) -> Conversation:
+    """Open a conversation with its first message, for a customer found by id or identity (or
+    created from the identity). `author="agent"` is an outbound conversation the actor starts.
+
+    Idempotent on (channel, external_id): a repeated call returns the existing conversation
+    unchanged. The returned conversation has its customer, team, assignee, tags and first
+    message loaded (`conversation.messages.all()` yields that first message without a query),
+    so answering the request costs no further query. Records "conversation.created" (the
+    first message is part of it: its id is in `after`)."""
+    require(actor, "conversation.create")
+    subject = clean_subject(subject)
+    check_choice(channel, Channel.values, Code.CHANNEL_INVALID, "channel")
+    check_choice(priority, Priority.values, Code.PRIORITY_INVALID, "priority")
+    check_choice(author, (AuthorKind.CUSTOMER, AuthorKind.AGENT), Code.AUTHOR_INVALID, "author")
+    body_text, body_html = clean_body(text, html)
+    language = clean_language(language)
+    external_id = clean_external_id(external_id)
+    tag_names = clean_tags(tags or ())
+    fields = clean_custom_fields({} if custom_fields is None else custom_fields)
+    team, assignee = assignment_targets(actor=actor, team_id=team_id, assignee_id=assignee_id)
+    if external_id and (existing := conversation_for_external_id(channel, external_id)):
+        return existing
+    try:
+        with transaction.atomic():
+            customer, _created = customer_resolve(
+                actor=actor, customer_id=customer_id, identity_kind=identity_kind,
+                identity_value=identity_value, name=customer_name, language=language)
+            now = timezone.now()
+            by_agent = author == AuthorKind.AGENT
+            conversation = Conversation(
+                subject=subject, status=Status.PENDING if by_agent else Status.NEW,
+                priority=priority, channel=channel, language=language or customer.language,
+                customer=customer, team=team, assignee=assignee, custom_fields=fields,
+                message_count=1, created_at=now, updated_at=now, last_message_at=now,
+            )
+            conversation.save(force_insert=True)
+            message = Message(
+                conversation=conversation, author_kind=author,
+                author_agent_id=actor.pk if by_agent else None,
+                author_customer=None if by_agent else customer, text=body_text,
+                html=body_html, language=conversation.language, channel=channel,
+                external_id=external_id, created_at=now,
+            )
+            message.save(force_insert=True)
+            tag_rows = tags_get_or_create(tag_names)
+            Conversation.tags.through.objects.bulk_create(
+                [Conversation.tags.through(conversation_id=conversation.pk, tag_id=tag.pk)
+                 for tag in tag_rows])
+            timeline_record(
+                verb="conversation.created", actor_id=actor.pk, customer_id=customer.pk,
+                conversation_id=conversation.pk,
+                after={"subject": subject, "channel": channel, "status": conversation.status,
+                       "priority": priority, "team_id": team_id, "assignee_id": assignee_id,
+                       "tags": tag_names, "message_id": message.pk, "author_kind": author},
+            )
+    except IntegrityError:
+        # A concurrent request stored the same (channel, external_id) first.
+        if not external_id or not (existing := conversation_for_external_id(channel,
+                                                                            external_id)):
+            raise
+        return existing
+    cache_related(message, "author_agent", actor if by_agent else None)
+    set_prefetched(message, "attachments", [])
+    set_prefetched(conversation, "tags", tag_rows)
+    set_prefetched(conversation, "messages", [message])
+    return conversation
+
+
+@transaction.atomic
+def conversation_assign(
+    *, actor: Actor, conversation: Conversation, assignee_id: int | None, team_id: int | None
+) -> Conversation:
+    """Set both the assignee and the team (None clears one); nothing happens when unchanged."""
+    require(actor, "conversation.assign")
+    team, assignee = assignment_targets(actor=actor, team_id=team_id, assignee_id=assignee_id)
+    locked = lock_writable(conversation.pk)
+    before = {"assignee_id": locked.assignee_id, "team_id": locked.team_id}
+    after = {"assignee_id": assignee_id, "team_id": team_id}
+    if before == after:
+        return locked
+    locked.assignee, locked.team, locked.updated_at = assignee, team, timezone.now()
+    locked.save(update_fields=["assignee", "team", "updated_at"])
+    record_event(locked, actor, "conversation.assigned", before, after)
+    return locked
+
+
+@transaction.atomic
+def conversation_set_status(
+    *, actor: Actor, conversation: Conversation, status: str
+) -> Conversation:
+    require(actor, "conversation.update")
+    check_choice(status, Status.values, Code.STATUS_INVALID, "status")
+    locked = lock_writable(conversation.pk)
+    if locked.status == status:
+        return locked
+    if status == Status.NEW:
+        raise Conflict(Code.STATUS_TRANSITION_INVALID,
+                       _("A conversation cannot go back to new."), field="status")
+    before = {"status": locked.status}
+    _move_status(locked, status, timezone.now())
+    locked.save(update_fields=["status", "solved_at", "closed_at", "updated_at"])
+    record_event(locked, actor, "conversation.status_changed", before, {"status": status})
+    return locked
+
+
+@transaction.atomic
+def conversation_set_priority(
+    *, actor: Actor, conversation: Conversation, priority: str
+) -> Conversation:
+    require(actor, "conversation.update")
+    check_choice(priority, Priority.values, Code.PRIORITY_INVALID, "priority")
+    locked = lock_writable(conversation.pk)
+    if locked.priority == priority:
+        return locked
+    before = {"priority": locked.priority}
+    locked.priority, locked.updated_at = priority, timezone.now()
+    locked.save(update_fields=["priority", "updated_at"])
+    record_event(locked, actor, "conversation.priority_changed", before, {"priority": priority})
+    return locked
+
+
+@transaction.atomic
+def conversation_set_tags(
+    *, actor: Actor, conversation: Conversation, tags: Sequence[str]
+) -> Conversation:
+    """Replace the tags (normalised, de-duplicated); nothing happens when the set is equal."""
+    require(actor, "conversation.update")
+    names = clean_tags(tags)
+    locked = lock_writable(conversation.pk)
+    current = sorted(locked.tags.values_list("name", flat=True))
+    if current == sorted(names):
+        return locked
+    rows = tags_get_or_create(names)
+    locked.tags.set(rows)
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=["updated_at"])
+    record_event(locked, actor, "conversation.tags_changed", {"tags": current},
+                 {"tags": sorted(names)})
+    return locked
+
+
+@transaction.atomic
+def conversation_update(
+    *,
+    actor: Actor,
+    conversation: Conversation,
+    subject: str | None = None,
+    custom_fields: Mapping[str, Any] | None = None,
+    language: str | None = None,
+) -> Conversation:
+    """Change the given fields (None leaves one as it is); records those that changed."""
+    require(actor, "conversation.update")
+    values: dict[str, Any] = {}
+    if subject is not None:
+        values["subject"] = clean_subject(subject)
+    if custom_fields is not None:
+        values["custom_fields"] = clean_custom_fields(custom_fields)
+    if language is not None:
+        values["language"] = clean_language(language)
+    locked = lock_writable(conversation.pk)
+    before = {field: getattr(locked, field) for field, value in values.items()
+              if getattr(locked, field) != value}
+    if not before:
+        return locked
+    after = {field: values[field] for field in before}
+    for field, value in after.items():
+        setattr(locked, field, value)
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=[*after, "updated_at"])
+    record_event(locked, actor, "conversation.updated", before, after)
+    return locked
+
+
+def _move_status(conversation: Conversation, status: str, now: datetime) -> None:
+    if status == Status.SOLVED:
+        conversation.solved_at = now
+    elif status == Status.CLOSED:
+        conversation.closed_at = now
+    else:
+        conversation.solved_at = None
+    conversation.status, conversation.updated_at = status, now

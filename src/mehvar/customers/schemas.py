@@ -1,0 +1,220 @@
+"""Input and output shapes of the customers API. Inputs bound every string and list; outputs are
+built from the selectors' results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from ninja import Field, Schema
+from pydantic import StringConstraints
+
+from mehvar.customers.models import IdentityKind, JourneyStage, Tier
+
+DB_ID_MAX = 2**63 - 1
+Money = Annotated[Decimal, Field(ge=0, le=Decimal("999999999999.99"), max_digits=14,
+                                 decimal_places=2)]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+ConsentKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+ObjectId = Annotated[int, Field(ge=-DB_ID_MAX, le=DB_ID_MAX)]
+
+
+# --- inputs --------------------------------------------------------------------------------
+
+
+class IdentityIn(Schema):
+    kind: IdentityKind
+    value: str = Field(min_length=1, max_length=320)
+    is_primary: bool = False
+
+
+class CustomerIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    language: str = Field("", max_length=16)
+    time_zone: str = Field("", max_length=64)
+    journey_stage: JourneyStage = JourneyStage.ACTIVE
+    tier: Tier = Tier.STANDARD
+    segment_tags: list[Tag] = Field(default_factory=list, max_length=50)
+    lifetime_value: Money = Decimal("0")
+    cost_to_serve: Money = Decimal("0")
+    custom_attributes: dict[str, Any] = Field(default_factory=dict, max_length=100)
+    consent: dict[ConsentKey, bool] = Field(default_factory=dict, max_length=20)
+    notes: str = Field("", max_length=10_000)
+    organization_id: ObjectId | None = None
+    identities: list[IdentityIn] = Field(default_factory=list, max_length=20)
+
+
+class CustomerPatchIn(Schema):
+    """Only the fields sent change; `organization_id: null` detaches the organization."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    language: str | None = Field(None, max_length=16)
+    time_zone: str | None = Field(None, max_length=64)
+    journey_stage: JourneyStage | None = None
+    tier: Tier | None = None
+    segment_tags: list[Tag] | None = Field(None, max_length=50)
+    lifetime_value: Money | None = None
+    cost_to_serve: Money | None = None
+    custom_attributes: dict[str, Any] | None = Field(None, max_length=100)
+    consent: dict[ConsentKey, bool] | None = Field(None, max_length=20)
+    notes: str | None = Field(None, max_length=10_000)
+    organization_id: ObjectId | None = None
+
+
+class CustomerFilters(Schema):
+    q: str | None = Field(None, max_length=200, description="Name, or any identity")
+    identity: str | None = Field(None, max_length=320,
+                                 description="Any identity, in any format it is typed in")
+    organization_id: ObjectId | None = None
+    tier: Tier | None = None
+    journey_stage: JourneyStage | None = None
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(25, ge=1, le=100)
+
+
+class MergeIn(Schema):
+    source_id: ObjectId
+
+
+class PageParams(Schema):
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(25, ge=1, le=100)
+
+
+class Customer360Params(Schema):
+    conversations_cursor: str | None = Field(None, max_length=200)
+    timeline_cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(25, ge=1, le=100)
+
+
+class OrganizationIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    domain: str = Field("", max_length=253)
+    notes: str = Field("", max_length=10_000)
+    custom_attributes: dict[str, Any] = Field(default_factory=dict, max_length=100)
+
+
+class OrganizationPatchIn(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    domain: str | None = Field(None, max_length=253)
+    notes: str | None = Field(None, max_length=10_000)
+    custom_attributes: dict[str, Any] | None = Field(None, max_length=100)
+
+
+class OrganizationFilters(Schema):
+    q: str | None = Field(None, max_length=200)
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(25, ge=1, le=100)
+
+
+# --- outputs -------------------------------------------------------------------------------
+
+
+class RefOut(Schema):
+    id: int
+    name: str
+
+
+class IdentityOut(Schema):
+    id: int
+    kind: str
+    value: str
+    is_primary: bool
+    is_verified: bool
+    created_at: datetime
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    domain: str
+    notes: str
+    custom_attributes: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrganizationPageOut(Schema):
+    items: list[OrganizationOut]
+    next_cursor: str | None
+
+
+class CustomerOut(Schema):
+    id: int
+    name: str
+    language: str
+    time_zone: str
+    journey_stage: str
+    tier: str
+    segment_tags: list[str]
+    lifetime_value: Decimal
+    cost_to_serve: Decimal
+    custom_attributes: dict[str, Any]
+    consent: dict[str, bool]
+    notes: str
+    organization: RefOut | None
+    identities: list[IdentityOut]
+    merged_into_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerPageOut(Schema):
+    items: list[CustomerOut]
+    next_cursor: str | None
+
+
+class DuplicateOut(Schema):
+    customer: CustomerOut
+    reasons: list[str]
+
+
+class DuplicatesOut(Schema):
+    items: list[DuplicateOut]
+
+
+class TimelineEventOut(Schema):
+    id: int
+    at: datetime
+    verb: str
+    actor: RefOut | None
+    conversation_id: int | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+class TimelinePageOut(Schema):
+    items: list[TimelineEventOut]
+    next_cursor: str | None
+
+
+class ConversationSummaryOut(Schema):
+    id: int
+    subject: str
+    status: str
+    priority: str
+    channel: str
+    language: str
+    created_at: datetime
+    last_message_at: datetime | None
+    assignee: RefOut | None
+    team: RefOut | None
+
+
+class ConversationPageOut(Schema):
+    items: list[ConversationSummaryOut]
+    next_cursor: str | None
+
+
+class StatsOut(Schema):
+    by_status: dict[str, int]
+    by_channel: dict[str, int]
+
+
+class Customer360Out(Schema):
+    customer: CustomerOut
+    organization: OrganizationOut | None
+    conversations: ConversationPageOut
+    timeline: TimelinePageOut
+    stats: StatsOut

@@ -1,0 +1,154 @@
+"""The settings reference matches the code, and the environment readers behave as documented.
+
+Every MEHVAR_* name in settings.py, cli.py or core/env.py appears in
+docs/operations/settings.md, and every name the page lists is still read by the code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from mehvar.core.env import database_config, env_bool, env_int, env_list, secret_key
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = [ROOT / "src/mehvar/settings.py", ROOT / "src/mehvar/cli.py",
+           ROOT / "src/mehvar/core/env.py"]
+DOC = ROOT / "docs/operations/settings.md"
+NAME = re.compile(r"\bMEHVAR_[A-Z0-9_]*[A-Z0-9]\b")
+
+
+def names_in(*paths: Path) -> set[str]:
+    return {name for path in paths for name in NAME.findall(path.read_text(encoding="utf-8"))}
+
+
+def documented_rows() -> dict[str, str]:
+    """variable -> default column, from the table rows of the settings page."""
+    rows = re.findall(r"^\| `(MEHVAR_[A-Z0-9_]+)` \| ([^|]+) \|", DOC.read_text(encoding="utf-8"),
+                      flags=re.MULTILINE)
+    return dict(rows)
+
+
+def test_every_variable_in_the_code_is_documented() -> None:
+    missing = names_in(*SOURCES) - set(documented_rows())
+    assert not missing, f"add to docs/operations/settings.md: {sorted(missing)}"
+
+
+def test_every_documented_variable_is_read_by_the_code() -> None:
+    stale = names_in(DOC) - names_in(*SOURCES)
+    assert not stale, f"no longer in the code, remove from the docs: {sorted(stale)}"
+
+
+def test_each_variable_has_exactly_one_row() -> None:
+    rows = re.findall(r"^\| `(MEHVAR_[A-Z0-9_]+)` \|", DOC.read_text(encoding="utf-8"),
+                      flags=re.MULTILINE)
+    assert sorted(rows) == sorted(set(rows))
+    assert len(rows) >= 19
+
+
+# -- core/env.py -----------------------------------------------------------------------------
+
+
+def test_sqlite_url_with_absolute_path() -> None:
+    config = database_config("sqlite:///srv/mehvar/var/mehvar.sqlite3", conn_max_age=60)
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert config["NAME"] == "/srv/mehvar/var/mehvar.sqlite3"
+    assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert "CONN_MAX_AGE" not in config  # SQLite connections are cheap and per thread
+
+
+def test_sqlite_url_variants() -> None:
+    assert database_config("sqlite://", conn_max_age=0)["NAME"] == ":memory:"
+    assert database_config("sqlite://data/dev.db", conn_max_age=0)["NAME"] == "data/dev.db"
+    assert database_config("sqlite:///tmp/a%20b.db", conn_max_age=0)["NAME"] == "/tmp/a b.db"
+
+
+def test_postgres_url_with_password_port_and_options() -> None:
+    config = database_config(
+        "postgres://mehvar:p%40ss%2Fw%C3%B6rd@db.internal:6432/mehvar_prod"
+        "?sslmode=require&connect_timeout=5",
+        conn_max_age=120,
+    )
+    assert config == {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "mehvar_prod",
+        "USER": "mehvar",
+        "PASSWORD": "p@ss/wörd",
+        "HOST": "db.internal",
+        "PORT": "6432",
+        "CONN_MAX_AGE": 120,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"sslmode": "require", "connect_timeout": "5"},
+    }
+
+
+def test_postgres_url_without_password_or_port() -> None:
+    config = database_config("postgresql://postgres@127.0.0.1/test", conn_max_age=0)
+    assert (config["USER"], config["PASSWORD"], config["HOST"], config["PORT"],
+            config["NAME"], config["OPTIONS"]) == ("postgres", "", "127.0.0.1", "", "test", {})
+
+
+def test_unsupported_database_scheme_names_the_variable() -> None:
+    with pytest.raises(ImproperlyConfigured, match="MEHVAR_DATABASE_URL"):
+        database_config("mysql://root@localhost/mehvar", conn_max_age=0)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1", True), ("TRUE", True), (" yes ", True), ("on", True),
+     ("0", False), ("false", False), ("No", False), ("off", False), ("", False)],
+)
+def test_env_bool_reads_the_usual_words(monkeypatch, raw, expected) -> None:
+    monkeypatch.setenv("MEHVAR_DEBUG", raw)
+    assert env_bool("MEHVAR_DEBUG", not expected) is expected
+
+
+def test_env_bool_uses_the_default_when_unset(monkeypatch) -> None:
+    monkeypatch.delenv("MEHVAR_SECURE_COOKIES", raising=False)
+    assert env_bool("MEHVAR_SECURE_COOKIES", True) is True
+
+
+@pytest.mark.parametrize("raw", ["maybe", "بله", "ναι", "2"])
+def test_env_bool_rejects_garbage_naming_the_variable(monkeypatch, raw) -> None:
+    monkeypatch.setenv("MEHVAR_SECURE_COOKIES", raw)
+    with pytest.raises(ImproperlyConfigured, match="MEHVAR_SECURE_COOKIES"):
+        env_bool("MEHVAR_SECURE_COOKIES", False)
+
+
+def test_env_int_rejects_garbage_naming_the_variable(monkeypatch) -> None:
+    monkeypatch.setenv("MEHVAR_WEB_WORKERS", "four")
+    with pytest.raises(ImproperlyConfigured, match="MEHVAR_WEB_WORKERS"):
+        env_int("MEHVAR_WEB_WORKERS", 2)
+    monkeypatch.setenv("MEHVAR_WEB_WORKERS", " ")
+    assert env_int("MEHVAR_WEB_WORKERS", 2) == 2
+
+
+def test_env_list_splits_and_trims(monkeypatch) -> None:
+    monkeypatch.setenv("MEHVAR_ALLOWED_HOSTS", " help.example.com, ,10.0.0.5 ,")
+    assert env_list("MEHVAR_ALLOWED_HOSTS", []) == ["help.example.com", "10.0.0.5"]
+
+
+def test_secret_key_is_generated_once_and_kept(monkeypatch, tmp_path) -> None:
+    # given: no key in the environment and a var dir that does not exist yet
+    monkeypatch.delenv("MEHVAR_SECRET_KEY", raising=False)
+    var_dir = tmp_path / "var"
+    # when
+    first = secret_key(var_dir)
+    second = secret_key(var_dir)
+    # then
+    key_file = var_dir / "secret_key"
+    assert first == second
+    assert len(first) >= 50
+    assert key_file.read_text() == first
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+
+
+def test_secret_key_from_the_environment_wins(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("MEHVAR_SECRET_KEY", "κλειδί-from-env")
+    assert secret_key(tmp_path) == "κλειδί-from-env"
+    assert not (tmp_path / "secret_key").exists()
