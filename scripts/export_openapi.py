@@ -12,10 +12,10 @@ SPEC_PATH = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
 
 def spec_text() -> str:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mehvar.settings")
-    import django  # noqa: PLC0415
+    import django
 
     django.setup()
-    from mehvar.api.api import api  # noqa: PLC0415
+    from mehvar.api.api import api
 
     return json.dumps(api.get_openapi_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 

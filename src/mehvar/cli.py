@@ -8,16 +8,16 @@ import sys
 
 def _django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mehvar.settings")
-    import django  # noqa: PLC0415 - only once the settings module is chosen
+    import django
 
     django.setup()
 
 
 def _serve(argv: list[str]) -> int:
     """Run gunicorn with the app (production-grade server, also used for the demo)."""
-    from gunicorn.app.wsgiapp import run  # noqa: PLC0415
+    from gunicorn.app.wsgiapp import run
 
-    from mehvar.core.env import env_int, env_str  # noqa: PLC0415
+    from mehvar.core.env import env_int, env_str
 
     bind = env_str("MEHVAR_BIND", "127.0.0.1:8000")
     workers = str(env_int("MEHVAR_WEB_WORKERS", 2))
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     command = args[0] if args else "help"
     if command == "serve":
         _django()
-        from django.core.management import call_command  # noqa: PLC0415
+        from django.core.management import call_command
 
         call_command("collectstatic", interactive=False, verbosity=0)
         return _serve(args[1:])
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         rest = ["--batch" if arg == "--burst" else arg for arg in args[1:]]
         args = ["db_worker", *rest]
     _django()
-    from django.core.management import execute_from_command_line  # noqa: PLC0415
+    from django.core.management import execute_from_command_line
 
     execute_from_command_line(["mehvar", *args])
     return 0

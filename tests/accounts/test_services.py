@@ -197,3 +197,11 @@ def test_token_revoke_of_anothers_token_is_not_found_for_non_admins(supervisor, 
     assert caught.value.code == "token_not_found"
     issued.token.refresh_from_db()
     assert issued.token.revoked_at is None
+
+
+def test_createsuperuser_makes_a_mehvar_administrator(db: None) -> None:
+    from mehvar.accounts.models import Agent, Role
+
+    created = Agent.objects.create_superuser("owner", "owner@example.com", "s3cret-Πάσσγουορντ")
+
+    assert (created.role, created.is_superuser, created.is_staff) == (Role.ADMIN, True, True)

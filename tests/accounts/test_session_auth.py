@@ -35,7 +35,7 @@ def test_session_post_without_csrf_token_is_refused(agent) -> None:
                            content_type="application/json")
     # then
     assert response.status_code == 403
-    assert response.json() == {"error": "http_error", "detail": "CSRF check Failed"}
+    assert response.json() == {"error": "csrf_failed", "detail": "CSRF check Failed"}
     assert ApiToken.objects.count() == 0
 
 

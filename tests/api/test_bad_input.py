@@ -6,9 +6,9 @@ The cases are generated from the OpenAPI spec, so a new endpoint is covered the 
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.test import Client

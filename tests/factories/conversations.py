@@ -44,6 +44,7 @@ class ConversationFactory(DjangoModelFactory):
 
     class Meta:
         model = Conversation
+        skip_postgeneration_save = True
 
     subject = factory.Iterator(SUBJECTS)
     channel = factory.Iterator((Channel.EMAIL, Channel.WHATSAPP, Channel.WEBCHAT, Channel.SMS))

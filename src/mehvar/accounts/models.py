@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,16 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     AGENT = "agent", _("Agent")
     ANALYST = "analyst", _("Analyst")
+
+
+class AgentManager(UserManager["Agent"]):
+    def create_superuser(  # type: ignore[override]
+        self, username: str, email: str | None = None, password: str | None = None,
+        **extra_fields: Any,
+    ) -> Agent:
+        """`mehvar createsuperuser` makes a Mehvar administrator, not only a Django superuser."""
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class Agent(AbstractUser):
@@ -25,6 +37,8 @@ class Agent(AbstractUser):
         _("interface language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+
+    objects = AgentManager()
 
     class Meta:
         verbose_name = _("agent")
@@ -67,6 +81,9 @@ class TeamMembership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["team", "agent"], name="team_membership_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} in {self.team_id}"
 
 
 class ApiToken(models.Model):

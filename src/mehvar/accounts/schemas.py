@@ -13,7 +13,8 @@ from mehvar.core.pagination import MAX_PAGE_SIZE
 
 
 class PageQuery(Schema):
-    cursor: str | None = Field(None, max_length=200,
+    # A name cursor holds up to 150 characters of UTF-8 in base64 (about 800 characters).
+    cursor: str | None = Field(None, max_length=1000,
                                description="`next_cursor` of the previous page.")
     limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 

@@ -129,8 +129,8 @@ def agent_create(
                       field="username")
     agent = Agent(
         username=username, email=email, display_name=display_name, first_name=first_name,
-        last_name=last_name, role=role, language=language, time_zone=time_zone, is_staff=role == Role.ADMIN,
-        is_superuser=role == Role.ADMIN,
+        last_name=last_name, role=role, language=language, time_zone=time_zone,
+        is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
     )
     if password:
         agent.set_password(password)

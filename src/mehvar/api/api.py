@@ -64,7 +64,8 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return error_response(request, "http_error", exc.message, exc.status_code)
+    code = "csrf_failed" if exc.status_code == 403 and "CSRF" in exc.message else "http_error"
+    return error_response(request, code, exc.message, exc.status_code)
 
 
 api.add_router("/", accounts_router)

@@ -71,7 +71,8 @@ def conversation_list(
     limit: int = 25,
 ) -> Page[Conversation]:
     """Newest first (keyset on created_at, id). Every filter is optional and they combine with
-    AND; `status` accepts several values. Unknown filter values simply match nothing."""
+    AND; `status` accepts several values; `unassigned=True` takes precedence over
+    `assignee_id`; `tag` is normalised as stored tags are. Unknown values match nothing."""
     require(actor, "conversation.view")
     queryset = Conversation.objects.select_related("customer", "team", "assignee").prefetch_related(
         "tags")
@@ -167,7 +168,9 @@ def keyset_page_ascending(
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     if cursor:
         at, pk = decode_cursor(cursor)
-        queryset = queryset.filter(Q(**{f"{field}__gt": at}) | Q(**{field: at, "pk__gt": pk}))
+        # The redundant `>=` bound lets PostgreSQL scan the index from the cursor on.
+        queryset = queryset.filter(**{f"{field}__gte": at}).filter(
+            Q(**{f"{field}__gt": at}) | Q(**{field: at, "pk__gt": pk}))
     rows = list(queryset.order_by(field, "pk")[: limit + 1])
     has_more = len(rows) > limit
     rows = rows[:limit]

@@ -45,9 +45,12 @@ ACTION_MIN_ROLE: dict[str, str] = {
 
 
 class Actor(Protocol):
-    pk: int | None
-    role: str
-    is_active: bool
+    @property
+    def pk(self) -> int | None: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def is_active(self) -> bool: ...
 
 
 def can(actor: Actor | None, action: str) -> bool:
