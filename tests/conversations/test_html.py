@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mehvar.conversations.html import clean_text, html_to_text, normalize_tag, sanitize_html
+from mehvar.conversations.html import (
+    MAX_HTML_TAGS,
+    clean_text,
+    html_to_text,
+    normalize_tag,
+    sanitize_html,
+)
 
 LINK_REL = 'rel="noopener noreferrer nofollow"'
 
@@ -75,6 +83,26 @@ def test_html_to_text_gives_readable_lines() -> None:
     )
     assert html_to_text(html) == (
         "سلام علی،\n\nسفارش شما ارسال شد.\nکد رهگیری: ۱۲۳۴\n\n- یک\n- δύο\n\nA & B <ok>")
+
+
+def test_deeply_nested_markup_is_reduced_to_its_words_quickly() -> None:
+    raw = ("<div>" * 60_000 + "سلام <b>Γειά</b> &amp; hello<script>alert('x')</script>"
+           "<style>p{}</style>" + "</div>" * 60_000)
+
+    started = time.perf_counter()
+    safe = sanitize_html(raw)
+    text = html_to_text(raw)
+    elapsed = time.perf_counter() - started
+
+    assert safe == "<p>سلام Γειά &amp; hello</p>"
+    assert text == "سلام Γειά & hello"
+    assert elapsed < 2
+
+
+def test_markup_just_under_the_tag_limit_is_still_parsed() -> None:
+    raw = "<p>x</p>" * (MAX_HTML_TAGS // 2)
+
+    assert sanitize_html(raw) == raw
 
 
 def test_html_to_text_of_markup_without_text_is_empty() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -18,7 +18,7 @@ class Role(models.TextChoices):
 
 
 class AgentManager(UserManager["Agent"]):
-    def create_superuser(  # type: ignore[override]
+    def create_superuser(
         self, username: str, email: str | None = None, password: str | None = None,
         **extra_fields: Any,
     ) -> Agent:
@@ -38,7 +38,7 @@ class Agent(AbstractUser):
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
 
-    objects = AgentManager()
+    objects: ClassVar[AgentManager] = AgentManager()
 
     class Meta:
         verbose_name = _("agent")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from html import escape, unescape
 from html.parser import HTMLParser
 
 import nh3
@@ -40,6 +41,7 @@ DIRECTION_ATTRIBUTE = {
 }
 LINK_SCHEMES = ("http:", "https:", "mailto:")
 IMAGE_SCHEMES = ("cid:", "https:")
+MAX_HTML_TAGS = 10_000
 
 # C0 controls except tab (\x09) and newline (\x0a); \r is normalised to \n first. Also DEL
 # and lone surrogates (they cannot be encoded as UTF-8, so the database would refuse them).
@@ -47,6 +49,8 @@ _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _NEWLINES = re.compile(r"\r\n?")
 _BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
 _SPACES = re.compile(r"[ \t\f\v]+")
+_ANY_TAG = re.compile(r"<[^>]*>?")
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _WHITESPACE = re.compile(r"\s+")
 # Zero-width characters and bidi controls have no place in a short label.
 _INVISIBLE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -84,10 +88,19 @@ def clean_text(text: str) -> str:
 
 
 def sanitize_html(raw: str) -> str:
-    """The allow-listed, well-formed subset of `raw`; an empty string stays empty."""
+    """The allow-listed, well-formed subset of `raw`; an empty string stays empty.
+
+    The HTML5 tree builder takes time quadratic in the nesting depth of block elements (20,000
+    nested <div>s cost a second, 100,000 forty), so markup with more than MAX_HTML_TAGS tags
+    is not parsed: its words are kept as one escaped paragraph and the markup is dropped."""
     if not raw:
         return ""
-    return _CLEANER.clean(clean_text(raw)).strip()
+    text = clean_text(raw)
+    if text.count("<") > MAX_HTML_TAGS:
+        markup_free = _ANY_TAG.sub(" ", _SCRIPT_OR_STYLE.sub(" ", text))
+        words = " ".join(unescape(markup_free).split())
+        return f"<p>{escape(words, quote=False)}</p>" if words else ""
+    return _CLEANER.clean(text).strip()
 
 
 class _TextExtractor(HTMLParser):
@@ -126,10 +139,11 @@ class _TextExtractor(HTMLParser):
             self.parts.append(_SPACES.sub(" ", data.replace("\n", " ")))
 
 
-def html_to_text(html: str) -> str:
+def html_to_text(html: str, *, sanitized: bool = False) -> str:
     """Readable plain text of an HTML fragment: blocks and <br> become line breaks, list items
-    get "- ", scripts and styles are dropped (the input is sanitised first)."""
-    safe = sanitize_html(html)
+    get "- ", scripts and styles are dropped (the input is sanitised first unless `sanitized`
+    says it already is)."""
+    safe = html if sanitized else sanitize_html(html)
     if not safe:
         return ""
     extractor = _TextExtractor()

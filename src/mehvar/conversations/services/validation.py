@@ -50,7 +50,7 @@ def clean_body(text: str, html: str) -> tuple[str, str]:
                       _("The message is longer than %(max)d characters.") % {"max": limit},
                       field="text")
     safe_html = sanitize_html(html)
-    body = clean_text(text).strip() or html_to_text(safe_html)
+    body = clean_text(text).strip() or html_to_text(safe_html, sanitized=True)
     if not body and not safe_html:
         raise Invalid(Code.MESSAGE_EMPTY, _("Write a message (text or HTML)."), field="text")
     if len(body) > limit:
