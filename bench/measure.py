@@ -143,7 +143,13 @@ def _item_count(body: bytes) -> Any:
     except ValueError:
         return None
     if isinstance(data, dict):
-        return {k: len(v) for k, v in data.items() if isinstance(v, list)} or None
+        counts = {}
+        for key, value in data.items():
+            if isinstance(value, dict) and isinstance(value.get("items"), list):
+                value = value["items"]
+            if isinstance(value, list):
+                counts[key] = len(value)
+        return counts or None
     return len(data) if isinstance(data, list) else None
 
 

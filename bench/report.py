@@ -116,6 +116,10 @@ def f(value: float | None, nd: int = 1) -> str:
     return "–" if value is None else f"{value:,.{nd}f}"
 
 
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "/")
+
+
 def _create_cell(c: dict[str, Any] | None) -> str:
     if not c:
         return "–"
@@ -142,7 +146,7 @@ def table(summaries: list[dict[str, Any]]) -> str:
     ]
     for s in summaries:
         if s.get("error"):
-            lines.append(f"| {s['backend']} | failed: {s['error']} | | | | | | |")
+            lines.append(f"| {s['backend']} | failed: {_one_line(s['error'])} | | | | | | |")
             continue
         seed = s.get("seed", {})
         rss = s.get("rss", {})
@@ -188,7 +192,9 @@ def peer_table(summaries: list[dict[str, Any]]) -> str:
     for s in rows:
         peer = s["peer"]
         if peer.get("error"):
-            lines.append(f"| {s['backend']} | peer run failed: {peer['error']} | | | | | |")
+            lines.append(
+                f"| {s['backend']} | peer run failed: {_one_line(peer['error'])} | | | | | |"
+            )
             continue
         r = s.get("ratios", {})
         pc = peer.get("create", {}).get("8", {})

@@ -179,7 +179,10 @@ class Backend:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{self.db_file}{suffix}").unlink(missing_ok=True)
         else:
-            pg_recreate(self.url)
+            try:
+                pg_recreate(self.url)
+            except Exception as error:  # psycopg's errors: unreachable server, rights, ...
+                raise RuntimeError(f"cannot recreate the PostgreSQL database: {error}") from error
         log(f"{self.name}: migrate")
         with (self.dir / "setup.log").open("w") as fh:
             rc = measure.run(

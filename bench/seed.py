@@ -4,10 +4,12 @@
 
 Default shape (scaled with --conversations): 100,000 conversations with exactly 10 messages
 each on average (1,000,000 messages, 1–19 per conversation), 20,000 customers with an email
-identity (40 % also a phone), 500 organizations, 24 tags, a timeline event per state change
-("customer.created", "conversation.created", "conversation.status_changed"), 5 agents and
-3 teams. One "heavy" customer (heavy.customer@example.com) has 50 conversations with 10
-messages each, 500 messages in all: the customer 360 benchmark reads it.
+identity (40 % also a phone), 500 organizations, 24 tags, and the timeline events the
+services would have written ("customer.created", "identity.added", "conversation.created",
+"message.added" for every message after the first, "conversation.status_changed"), 5 agents
+and 3 teams. Text-only messages, so `html` stays empty, as the service stores them.
+One "heavy" customer (heavy.customer@example.com) has 50 conversations with 10 messages
+each, 500 messages in all: the customer 360 benchmark reads it.
 
 The data shape follows the peer django-helpdesk seed (../shared/peers/django-helpdesk/seed.py)
 so both products are measured on the same kind of data: status 40 % open, 5 % pending,
@@ -30,7 +32,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import datetime as dt
-import html
 import importlib
 import json
 import os
@@ -248,6 +249,7 @@ def seed_customers(w: Writer, rng: random.Random, n: int, now: dt.datetime) -> d
 
     cust0 = next_id(Customer)
     ident0 = next_id(Identity)
+    n_ident = 0
     customers, identities, events = [], [], []
     langs = []
     for i in range(n):
@@ -319,6 +321,10 @@ def seed_customers(w: Writer, rng: random.Random, n: int, now: dt.datetime) -> d
         events.append(
             (ts, "customer.created", None, cid, None, "{}", jdump({"name": name, "language": lang}))
         )
+        for row in identities[n_ident:]:
+            after = {"kind": row[2], "value": row[3], "is_primary": row[5]}
+            events.append((ts, "identity.added", None, cid, None, "{}", jdump(after)))
+        n_ident = len(identities)
         langs.append(lang)
     w.insert(
         Customer,
@@ -350,6 +356,7 @@ def seed_customers(w: Writer, rng: random.Random, n: int, now: dt.datetime) -> d
     )
     w.insert(TimelineEvent, TIMELINE_FIELDS, events)
     return {
+        "events": len(events),
         "first_id": cust0,
         "languages": langs,
         "organizations": n_orgs,
@@ -378,6 +385,7 @@ CONVERSATION_FIELDS = [
     "closed_at",
 ]
 MESSAGE_FIELDS = [
+    "id",
     "conversation",
     "author_kind",
     "author_agent",
@@ -435,6 +443,7 @@ def seed_conversations(
     # Ids follow creation time, as they do in a live system.
     starts = sorted(now - dt.timedelta(seconds=rng.random() * TWO_YEARS) for _ in range(n))
     conv0 = next_id(Conversation)
+    msg_id = next_id(Message)
     words = dict(TXT.SEARCH_WORDS)
     hits = dict.fromkeys(words, 0)
     totals = {"messages": 0, "timeline_events": 0, "tag_links": 0}
@@ -455,6 +464,7 @@ def seed_conversations(
                 customer = heavy_id + min(k, n_cust - 1)
                 lang = cust["languages"][k] if rng.random() < 0.9 else lang_pick()
             status = status_pick()
+            priority = priority_pick()
             channel = channel_pick()
             subject = rng.choice(TXT.TITLES[lang])
             if rng.random() < 0.5:
@@ -502,21 +512,43 @@ def seed_conversations(
                     if channel == "email" and not agent_turn
                     else ""
                 )
+                if m == 0:
+                    first_msg_id = msg_id
+                else:
+                    events.append(
+                        (
+                            w.ts(at),
+                            "message.added",
+                            (assignee or agent_ids[0]) if agent_turn else None,
+                            customer,
+                            cid,
+                            "{}",
+                            jdump(
+                                {
+                                    "message_id": msg_id,
+                                    "is_internal": internal,
+                                    "author_kind": "agent" if agent_turn else "customer",
+                                }
+                            ),
+                        )
+                    )
                 msgs.append(
                     (
+                        msg_id,
                         cid,
                         "agent" if agent_turn else "customer",
                         (assignee or agent_ids[0]) if agent_turn else None,
                         None if agent_turn else customer,
                         internal,
                         text,
-                        f"<p>{html.escape(text)}</p>",
+                        "",  # text-only input: the service stores no HTML
                         lang,
                         channel,
                         ext,
                         w.ts(at),
                     )
                 )
+                msg_id += 1
             last_message = at
             solved_at = closed_at = None
             ts_created = w.ts(created)
@@ -528,7 +560,16 @@ def seed_conversations(
                     customer,
                     cid,
                     "{}",
-                    jdump({"subject": subject, "channel": channel, "status": "open"}),
+                    jdump(
+                        {
+                            "subject": subject,
+                            "channel": channel,
+                            "status": "new",
+                            "priority": priority,
+                            "message_id": first_msg_id,
+                            "author_kind": "customer",
+                        }
+                    ),
                 )
             )
             if status != "open":
@@ -566,7 +607,7 @@ def seed_conversations(
                     cid,
                     subject,
                     status,
-                    priority_pick(),
+                    priority,
                     channel,
                     lang,
                     customer,
@@ -681,7 +722,7 @@ def main() -> None:
         "customers": n_customers,
         "identities": cust["identities"],
         "organizations": cust["organizations"],
-        "timeline_events": totals["timeline_events"],
+        "timeline_events": totals["timeline_events"] + cust["events"],
         "tag_links": totals["tag_links"],
         "rows": w.rows,
         "search_hits": totals["search_hits"],
