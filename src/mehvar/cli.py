@@ -17,12 +17,16 @@ def _serve(argv: list[str]) -> int:
     """Run gunicorn with the app (production-grade server, also used for the demo)."""
     from gunicorn.app.wsgiapp import run
 
-    from mehvar.core.env import env_int, env_str
+    from mehvar.core.env import env_bool, env_int, env_str
 
     bind = env_str("MEHVAR_BIND", "127.0.0.1:8000")
     workers = str(env_int("MEHVAR_WEB_WORKERS", 2))
+    threads = str(env_int("MEHVAR_WEB_THREADS", 1))
     sys.argv = ["gunicorn", "mehvar.wsgi:application", "--bind", bind, "--workers", workers,
-                "--access-logfile", "-", *argv]
+                "--threads", threads]
+    if env_bool("MEHVAR_ACCESS_LOG", False):  # off by default: the proxy in front logs requests
+        sys.argv += ["--access-logfile", "-"]
+    sys.argv += argv
     run()
     return 0
 
