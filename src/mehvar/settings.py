@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "mehvar.accounts",
     "mehvar.customers",
     "mehvar.conversations",
+    "mehvar.demo",
     "mehvar.web",
 ]
 

@@ -1,7 +1,8 @@
-"""English demo texts for Pardis Market (fiction). Slots are filled by demo.plan.
+"""English demo texts for Pardis Market (fiction). Slots are filled by demo.scripts.
 
-Slots: {order} {product} {code} {plan} {amount} {amount2} {days} {date} {city} {invoice} {gb}
-{courier} {times} {hours} {size} {last4} {name} {agent}.
+Slots: {order} {product} {code} {plan} {plan2} {amount} {amount2} {fee} {days} {date} {later}
+{city} {dest} {invoice} {gb} {courier} {times} {times_ordinal} {hours} {size} {last4} {name}
+{agent} {team}.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ SCENARIOS: dict[str, dict[str, list[str]]] = {
         ],
         "angry": [
             "This is ridiculous. Order {order} was promised for {date} and it's still not here. "
-            "I've paid {amount} for next-day delivery and got nothing. I want a refund of the "
+            "I've paid {fee} for next-day delivery and got nothing. I want a refund of the "
             "shipping at the very least.",
             "Third time checking the tracking today. Order {order} is STILL \"in transit\". "
             "Nobody answers the phone. Honestly, never again.",
@@ -44,7 +45,7 @@ SCENARIOS: dict[str, dict[str, list[str]]] = {
             "within {hours}. I'll keep an eye on it for you.",
             "Your order {order} left our warehouse on {date}, but the courier lost track of it. "
             "Rather than make you wait, I've sent a replacement {product} by express today at no "
-            "cost, and refunded the {amount} delivery charge.",
+            "cost, and refunded the {fee} delivery charge.",
         ],
         "ask": [
             "Could you confirm the delivery address and a phone number the driver can reach you "
@@ -54,14 +55,14 @@ SCENARIOS: dict[str, dict[str, list[str]]] = {
         ],
         "resolve": [
             "Good news: {courier} confirms order {order} was delivered this morning. I've also "
-            "added a {amount} voucher to your account for the trouble.",
-            "The replacement for {order} was delivered today. The delivery fee of {amount} is "
+            "added a {fee} voucher to your account for the trouble.",
+            "The replacement for {order} was delivered today. The delivery fee of {fee} is "
             "refunded and should show on your card within 3-5 working days.",
         ],
         "note": [
             "Courier trace opened with {courier}, ref {invoice}. Check again in {hours}.",
             "Third late delivery for this postcode in {city} this week - flagging to logistics.",
-            "Customer asked for compensation. Approved {amount} voucher under the late-delivery "
+            "Customer asked for compensation. Approved {fee} voucher under the late-delivery "
             "policy.",
         ],
     },
@@ -336,7 +337,7 @@ SCENARIOS: dict[str, dict[str, list[str]]] = {
             "is fine.",
         ],
         "resolve": [
-            "The line is stable again after the engineer's visit. I've credited {amount} for "
+            "The line is stable again after the engineer's visit. I've credited {fee} for "
             "the days without service.",
         ],
         "note": [
@@ -499,7 +500,7 @@ SCENARIOS: dict[str, dict[str, list[str]]] = {
         ],
         "resolve": [
             "The manager has reviewed the call and spoken to the agent involved. As an apology "
-            "I've added a {amount} voucher to your account.",
+            "I've added a {fee} voucher to your account.",
         ],
         "note": [
             "Staff complaint - recording requested from telephony. Escalated to supervisor.",
@@ -611,7 +612,10 @@ PRODUCTS = [
 ]
 PLANS = ["Pardis Unlimited 5G", "Smart 20GB", "Smart 50GB", "Fibre 500", "Fibre 1 Gig",
          "Family Share 100GB"]
-CITIES = ["London", "Manchester", "Birmingham", "Leeds", "Bristol", "Glasgow", "Croydon",
-          "Reading", "Dubai Marina", "Abu Dhabi"]
+CITIES = {
+    "GB": ["London", "Manchester", "Birmingham", "Leeds", "Bristol", "Glasgow", "Croydon",
+           "Reading"],
+    "AE": ["Dubai Marina", "Abu Dhabi", "Sharjah", "Jumeirah"],
+}
 DESTINATIONS = ["Istanbul", "Cairo", "Baku", "Morocco", "Cape Town", "Tbilisi"]
 COURIERS = ["Pardis Express", "DPD", "Royal Mail", "Evri"]
