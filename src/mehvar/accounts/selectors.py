@@ -10,11 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from mehvar.accounts.errors import AccountErrorCode
@@ -37,19 +38,39 @@ def agent_for_token(secret: str) -> Agent | None:
     last-used time is written at most every few minutes so reads stay read-only."""
     if not secret or len(secret) > 200:
         return None
-    token = (
-        ApiToken.objects.select_related("agent")
-        .filter(key_hash=token_hash(secret), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None or not token.agent.is_active:
+    # Raw SQL: this runs on every API request, and compiling the equivalent select_related
+    # query was a third of a create request's CPU time (profiled under load).
+    agent = next(iter(Agent.objects.raw(_TOKEN_AGENT_SQL, [token_hash(secret)])), None)
+    if agent is None or not agent.is_active:
         return None
     now = timezone.now()
-    if token.expires_at is not None and token.expires_at <= now:
+    expires_at = _raw_datetime(agent.token_expires_at)
+    if expires_at is not None and expires_at <= now:
         return None
-    if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.agent
+    last_used_at = _raw_datetime(agent.token_last_used_at)
+    if last_used_at is None or now - last_used_at > TOKEN_TOUCH_INTERVAL:
+        ApiToken.objects.filter(pk=agent.token_id).update(last_used_at=now)
+    return agent
+
+
+def _raw_datetime(value: datetime | str | None) -> datetime | None:
+    """A datetime column read through raw() as an aware datetime: PostgreSQL returns one,
+    SQLite returns the stored UTC text, which no model field converts for an annotation."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(value)
+    if parsed is None:
+        return None
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+
+
+_TOKEN_AGENT_SQL = (
+    f"SELECT agent.*, token.id AS token_id, token.expires_at AS token_expires_at, "
+    f"token.last_used_at AS token_last_used_at "
+    f"FROM {ApiToken._meta.db_table} AS token "
+    f"JOIN {Agent._meta.db_table} AS agent ON agent.id = token.agent_id "
+    f"WHERE token.key_hash = %s AND token.revoked_at IS NULL"
+)
 
 
 def _teams_prefetch() -> Prefetch[str, QuerySet[Team]]:

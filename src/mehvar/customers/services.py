@@ -255,10 +255,12 @@ def customer_resolve(
         raise Invalid(Code.CUSTOMER_RESOLVE_NEEDS_INPUT,
                       _("Give a customer id or an identity (kind and value)."), field="customer")
     value = normalize_identity(identity_kind, identity_value)
-    existing = Identity.objects.select_related("customer").filter(
-        kind=identity_kind, value=value).first()
-    if existing is not None:
-        return _surviving(existing.customer), False
+    # Raw SQL: the hot path of every inbound message; the select_related query's compilation
+    # cost more than the query itself.
+    known = next(iter(Customer.objects.raw(_CUSTOMER_BY_IDENTITY_SQL, [identity_kind, value])),
+                 None)
+    if known is not None:
+        return _surviving(known), False
     if actor is not None:
         require(actor, "customer.create")
     # Inbound data is forgiving: an unusable display name or language tag is dropped.
@@ -276,6 +278,13 @@ def customer_resolve(
             kind=identity_kind, value=value)
         return _surviving(existing.customer), False
     return customer, True
+
+
+_CUSTOMER_BY_IDENTITY_SQL = (
+    f"SELECT customer.* FROM {Customer._meta.db_table} AS customer "
+    f"JOIN {Identity._meta.db_table} AS identity ON identity.customer_id = customer.id "
+    f"WHERE identity.kind = %s AND identity.value = %s"
+)
 
 
 # --- merge ---------------------------------------------------------------------------------
