@@ -43,13 +43,14 @@ def agent_for_token(secret: str) -> Agent | None:
     agent = next(iter(Agent.objects.raw(_TOKEN_AGENT_SQL, [token_hash(secret)])), None)
     if agent is None or not agent.is_active:
         return None
+    token = vars(agent)  # the token columns the raw query annotated onto the agent
     now = timezone.now()
-    expires_at = _raw_datetime(agent.token_expires_at)
+    expires_at = _raw_datetime(token["token_expires_at"])
     if expires_at is not None and expires_at <= now:
         return None
-    last_used_at = _raw_datetime(agent.token_last_used_at)
+    last_used_at = _raw_datetime(token["token_last_used_at"])
     if last_used_at is None or now - last_used_at > TOKEN_TOUCH_INTERVAL:
-        ApiToken.objects.filter(pk=agent.token_id).update(last_used_at=now)
+        ApiToken.objects.filter(pk=token["token_id"]).update(last_used_at=now)
     return agent
 
 
