@@ -82,7 +82,7 @@ def test_postgres_url_with_password_port_and_options() -> None:
         "HOST": "db.internal",
         "PORT": "6432",
         "CONN_MAX_AGE": 120,
-        "CONN_HEALTH_CHECKS": True,
+        "CONN_HEALTH_CHECKS": False,
         "OPTIONS": {"sslmode": "require", "connect_timeout": "5"},
     }
 
@@ -91,6 +91,12 @@ def test_postgres_url_without_password_or_port() -> None:
     config = database_config("postgresql://postgres@127.0.0.1/test", conn_max_age=0)
     assert (config["USER"], config["PASSWORD"], config["HOST"], config["PORT"],
             config["NAME"], config["OPTIONS"]) == ("postgres", "", "127.0.0.1", "", "test", {})
+
+
+def test_postgres_connection_health_checks_are_opt_in() -> None:
+    url = "postgresql://postgres@127.0.0.1/test"
+    assert database_config(url, conn_max_age=60)["CONN_HEALTH_CHECKS"] is False
+    assert database_config(url, conn_max_age=60, health_checks=True)["CONN_HEALTH_CHECKS"] is True
 
 
 def test_unsupported_database_scheme_names_the_variable() -> None:

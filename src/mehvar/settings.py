@@ -22,6 +22,7 @@ DATABASES = {
     "default": database_config(
         env_str("MEHVAR_DATABASE_URL", f"sqlite:///{VAR_DIR / 'mehvar.sqlite3'}"),
         conn_max_age=env_int("MEHVAR_DB_CONN_MAX_AGE", 60),
+        health_checks=env_bool("MEHVAR_DB_HEALTH_CHECKS", False),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

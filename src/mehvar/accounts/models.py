@@ -93,7 +93,8 @@ class ApiToken(models.Model):
     (a slow password hash per API call would cost tens of milliseconds)."""
 
     agent = models.ForeignKey(
-        Agent, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("agent")
+        Agent, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("agent"),
+        db_index=False,  # token_agent_created serves it
     )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=16)

@@ -66,8 +66,14 @@ def secret_key(var_dir: Path) -> str:
     return key
 
 
-def database_config(url: str, *, conn_max_age: int) -> dict[str, object]:
-    """Turn sqlite:///path or postgres://user:pass@host:port/name into a DATABASES entry."""
+def database_config(
+    url: str, *, conn_max_age: int, health_checks: bool = False
+) -> dict[str, object]:
+    """Turn sqlite:///path or postgres://user:pass@host:port/name into a DATABASES entry.
+
+    Health checks (a `SELECT 1` before a kept connection is reused) are off by default: they
+    cost a round trip on every request, and without them a connection broken by a database
+    restart fails one request, is then closed and replaced."""
     parsed = urlparse(url)
     options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
     if parsed.scheme == "sqlite":
@@ -95,7 +101,7 @@ def database_config(url: str, *, conn_max_age: int) -> dict[str, object]:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": conn_max_age,
-            "CONN_HEALTH_CHECKS": True,
+            "CONN_HEALTH_CHECKS": health_checks,
             "OPTIONS": options,
         }
     raise ImproperlyConfigured(

@@ -16,11 +16,11 @@ class TimelineEvent(models.Model):
     )
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.CASCADE,
-        related_name="timeline_events", verbose_name=_("customer"),
+        related_name="timeline_events", verbose_name=_("customer"), db_index=False,
     )
     conversation = models.ForeignKey(
         "conversations.Conversation", null=True, blank=True, on_delete=models.CASCADE,
-        related_name="timeline_events", verbose_name=_("conversation"),
+        related_name="timeline_events", verbose_name=_("conversation"), db_index=False,
     )
     before = models.JSONField(_("before"), default=dict, blank=True)
     after = models.JSONField(_("after"), default=dict, blank=True)
@@ -28,6 +28,7 @@ class TimelineEvent(models.Model):
     class Meta:
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
+        # Also the customer and conversation foreign keys' indexes.
         indexes = [
             models.Index(fields=["customer", "-at", "-id"], name="timeline_customer_at"),
             models.Index(fields=["conversation", "-at", "-id"], name="timeline_conv_at"),

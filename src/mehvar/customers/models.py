@@ -59,7 +59,7 @@ class Customer(models.Model):
     name_key = models.CharField(_("normalised name"), max_length=200)
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="customers", verbose_name=_("organization"),
+        related_name="customers", verbose_name=_("organization"), db_index=False,
     )
     language = models.CharField(_("language"), max_length=16, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
@@ -91,7 +91,7 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="customer_created"),
             models.Index(fields=["name_key"], name="customer_name_key"),
-            models.Index(fields=["organization", "-created_at"], name="customer_org"),
+            models.Index(fields=["organization", "-created_at"], name="customer_org"),  # and FK
         ]
 
     def __str__(self) -> str:
@@ -108,7 +108,8 @@ class Identity(models.Model):
     one person across kinds (phone and WhatsApp number; email without +tag)."""
 
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="identities", verbose_name=_("customer")
+        Customer, on_delete=models.CASCADE, related_name="identities", verbose_name=_("customer"),
+        db_index=False,  # identity_customer_kind serves it
     )
     kind = models.CharField(_("kind"), max_length=16, choices=IdentityKind.choices)
     value = models.CharField(_("value"), max_length=320)
