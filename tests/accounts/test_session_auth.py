@@ -39,6 +39,16 @@ def test_session_post_without_csrf_token_is_refused(agent) -> None:
     assert ApiToken.objects.count() == 0
 
 
+def test_write_without_session_or_valid_token_is_401_not_a_csrf_error(agent) -> None:
+    for headers in ({}, {"Authorization": "Bearer mhv_not-a-real-token"}):
+        response = Client(enforce_csrf_checks=True).post(
+            "/api/v1/tokens", json.dumps({"name": "x"}), content_type="application/json",
+            headers=headers)
+        assert response.status_code == 401
+        assert response.json()["error"] == "not_authenticated"
+    assert ApiToken.objects.count() == 0
+
+
 def test_session_post_with_a_wrong_csrf_token_is_refused(agent) -> None:
     client = session_client(agent)
     csrf_token(client)

@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from pydantic import AwareDatetime
 
 from mehvar.core.pagination import MAX_PAGE_SIZE
+from mehvar.core.schema import Listed, OutSchema
 
 
 class PageQuery(Schema):
@@ -23,17 +24,17 @@ class TokenListQuery(PageQuery):
     agent_id: int | None = Field(None, description="Another agent's tokens (admins only).")
 
 
-class TeamRefOut(Schema):
+class TeamRefOut(OutSchema):
     id: int
     name: str
 
 
-class AgentRefOut(Schema):
+class AgentRefOut(OutSchema):
     id: int
     name: str
 
 
-class AgentOut(Schema):
+class AgentOut(OutSchema):
     id: int
     username: str
     name: str
@@ -42,24 +43,24 @@ class AgentOut(Schema):
     language: str
     time_zone: str
     is_active: bool
-    teams: list[TeamRefOut]
+    teams: Listed[TeamRefOut]
 
 
-class AgentPageOut(Schema):
+class AgentPageOut(OutSchema):
     items: list[AgentOut]
     next_cursor: str | None
 
 
-class TeamOut(Schema):
+class TeamOut(OutSchema):
     id: int
     name: str
     description: str
     lead: AgentRefOut | None
-    members: list[AgentRefOut]
+    members: Listed[AgentRefOut]
     created_at: datetime
 
 
-class TeamPageOut(Schema):
+class TeamPageOut(OutSchema):
     items: list[TeamOut]
     next_cursor: str | None
 
@@ -72,7 +73,7 @@ class TokenIn(Schema):
     )
 
 
-class TokenOut(Schema):
+class TokenOut(OutSchema):
     id: int
     agent_id: int
     name: str
@@ -87,12 +88,12 @@ class TokenCreatedOut(TokenOut):
     secret: str = Field(..., description="Shown only in this response; store it now.")
 
 
-class TokenPageOut(Schema):
+class TokenPageOut(OutSchema):
     items: list[TokenOut]
     next_cursor: str | None
 
 
-class AuditEntryOut(Schema):
+class AuditEntryOut(OutSchema):
     id: int
     at: datetime
     actor: AgentRefOut | None
@@ -103,6 +104,6 @@ class AuditEntryOut(Schema):
     data: dict[str, Any]
 
 
-class AuditPageOut(Schema):
+class AuditPageOut(OutSchema):
     items: list[AuditEntryOut]
     next_cursor: str | None

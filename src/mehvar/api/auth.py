@@ -22,6 +22,13 @@ class BearerToken(HttpBearer):
 class ActiveSession(SessionAuth):
     """Django's session (with its CSRF check), for the agent UI calling the API."""
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Without a session cookie there is no session to protect: skip the CSRF check so an
+        # anonymous write, or one with a wrong token, gets 401 not_authenticated, not 403.
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
         return user if user is not None and user.is_active else None

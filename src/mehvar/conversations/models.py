@@ -55,6 +55,9 @@ class Tag(models.Model):
 
 
 class Conversation(models.Model):
+    # Not a column: the tag names a list selector loaded for a whole page in one query.
+    tag_names: list[str]
+
     subject = models.CharField(_("subject"), max_length=300)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.NEW)

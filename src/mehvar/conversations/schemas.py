@@ -23,6 +23,7 @@ from mehvar.conversations.models import (
     Status,
 )
 from mehvar.core.models import TimelineEvent
+from mehvar.core.schema import Listed, OutSchema
 
 DB_ID_MAX = 2**63 - 1
 # Absolute ceilings of the API; the configured limits (settings) are checked by the services.
@@ -142,12 +143,12 @@ class PageParams(Schema):
 # --- outputs -------------------------------------------------------------------------------
 
 
-class RefOut(Schema):
+class RefOut(OutSchema):
     id: int
     name: str
 
 
-class AttachmentOut(Schema):
+class AttachmentOut(OutSchema):
     id: int
     filename: str
     content_type: str
@@ -155,7 +156,7 @@ class AttachmentOut(Schema):
     created_at: datetime
 
 
-class MessageOut(Schema):
+class MessageOut(OutSchema):
     id: int
     conversation_id: int
     author_kind: str
@@ -168,10 +169,10 @@ class MessageOut(Schema):
     channel: str
     external_id: str
     created_at: datetime
-    attachments: list[AttachmentOut]
+    attachments: Listed[AttachmentOut]
 
 
-class ConversationOut(Schema):
+class ConversationOut(OutSchema):
     id: int
     subject: str
     status: str
@@ -193,21 +194,21 @@ class ConversationOut(Schema):
 
 
 class ConversationDetailOut(ConversationOut):
-    messages: list[MessageOut]
+    messages: Listed[MessageOut]
     messages_next_cursor: str | None
 
 
-class ConversationPageOut(Schema):
+class ConversationPageOut(OutSchema):
     items: list[ConversationOut]
     next_cursor: str | None
 
 
-class MessagePageOut(Schema):
+class MessagePageOut(OutSchema):
     items: list[MessageOut]
     next_cursor: str | None
 
 
-class TimelineEventOut(Schema):
+class TimelineEventOut(OutSchema):
     id: int
     at: datetime
     verb: str
@@ -218,7 +219,7 @@ class TimelineEventOut(Schema):
     after: dict[str, Any]
 
 
-class TimelinePageOut(Schema):
+class TimelinePageOut(OutSchema):
     items: list[TimelineEventOut]
     next_cursor: str | None
 
@@ -228,6 +229,11 @@ class TimelinePageOut(Schema):
 
 def _ref(row: Any) -> dict[str, Any] | None:
     return None if row is None else {"id": row.pk, "name": row.name}
+
+
+def _tag_names(conversation: Conversation) -> list[str]:
+    loaded = getattr(conversation, "tag_names", None)  # set by the list selector
+    return [tag.name for tag in conversation.tags.all()] if loaded is None else loaded
 
 
 def conversation_out(conversation: Conversation) -> dict[str, Any]:
@@ -241,7 +247,7 @@ def conversation_out(conversation: Conversation) -> dict[str, Any]:
         "customer": _ref(conversation.customer),
         "team": _ref(conversation.team),
         "assignee": _ref(conversation.assignee),
-        "tags": [tag.name for tag in conversation.tags.all()],
+        "tags": _tag_names(conversation),
         "custom_fields": conversation.custom_fields,
         "message_count": conversation.message_count,
         "created_at": conversation.created_at,

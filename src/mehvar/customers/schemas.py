@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
+from mehvar.core.schema import Listed, OutSchema
 from mehvar.customers.models import IdentityKind, JourneyStage, Tier
 
 DB_ID_MAX = 2**63 - 1
@@ -111,12 +112,12 @@ class OrganizationFilters(Schema):
 # --- outputs -------------------------------------------------------------------------------
 
 
-class RefOut(Schema):
+class RefOut(OutSchema):
     id: int
     name: str
 
 
-class IdentityOut(Schema):
+class IdentityOut(OutSchema):
     id: int
     kind: str
     value: str
@@ -125,7 +126,7 @@ class IdentityOut(Schema):
     created_at: datetime
 
 
-class OrganizationOut(Schema):
+class OrganizationOut(OutSchema):
     id: int
     name: str
     domain: str
@@ -135,12 +136,12 @@ class OrganizationOut(Schema):
     updated_at: datetime
 
 
-class OrganizationPageOut(Schema):
+class OrganizationPageOut(OutSchema):
     items: list[OrganizationOut]
     next_cursor: str | None
 
 
-class CustomerOut(Schema):
+class CustomerOut(OutSchema):
     id: int
     name: str
     language: str
@@ -154,27 +155,27 @@ class CustomerOut(Schema):
     consent: dict[str, bool]
     notes: str
     organization: RefOut | None
-    identities: list[IdentityOut]
+    identities: Listed[IdentityOut]
     merged_into_id: int | None
     created_at: datetime
     updated_at: datetime
 
 
-class CustomerPageOut(Schema):
+class CustomerPageOut(OutSchema):
     items: list[CustomerOut]
     next_cursor: str | None
 
 
-class DuplicateOut(Schema):
+class DuplicateOut(OutSchema):
     customer: CustomerOut
     reasons: list[str]
 
 
-class DuplicatesOut(Schema):
+class DuplicatesOut(OutSchema):
     items: list[DuplicateOut]
 
 
-class TimelineEventOut(Schema):
+class TimelineEventOut(OutSchema):
     id: int
     at: datetime
     verb: str
@@ -184,12 +185,12 @@ class TimelineEventOut(Schema):
     after: dict[str, Any]
 
 
-class TimelinePageOut(Schema):
+class TimelinePageOut(OutSchema):
     items: list[TimelineEventOut]
     next_cursor: str | None
 
 
-class ConversationSummaryOut(Schema):
+class ConversationSummaryOut(OutSchema):
     id: int
     subject: str
     status: str
@@ -202,17 +203,17 @@ class ConversationSummaryOut(Schema):
     team: RefOut | None
 
 
-class ConversationPageOut(Schema):
+class ConversationPageOut(OutSchema):
     items: list[ConversationSummaryOut]
     next_cursor: str | None
 
 
-class StatsOut(Schema):
+class StatsOut(OutSchema):
     by_status: dict[str, int]
     by_channel: dict[str, int]
 
 
-class Customer360Out(Schema):
+class Customer360Out(OutSchema):
     customer: CustomerOut
     organization: OrganizationOut | None
     conversations: ConversationPageOut
