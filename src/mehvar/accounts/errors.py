@@ -15,3 +15,5 @@ class AccountErrorCode(StrEnum):
     TOKEN_NAME_INVALID = "token_name_invalid"
     TOKEN_EXPIRY_IN_PAST = "token_expiry_in_past"
     INVALID_CURSOR = "invalid_cursor"
+    LANGUAGE_INVALID = "language_invalid"
+    TIME_ZONE_INVALID = "time_zone_invalid"

@@ -7,11 +7,13 @@ transaction and records what it did in the security audit log.
 from __future__ import annotations
 
 import secrets
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +46,31 @@ def audit_record(
         actor_id=actor_id, action=action, target_type=target_type, target_id=str(target_id),
         ip_address=ip_address, data=data or {},
     )
+
+
+def agent_set_preferences(
+    *, actor: Agent, language: str | None = None, time_zone: str | None = None
+) -> Agent:
+    """An agent's own interface language and time zone (the header and account page set
+    them; the web middleware applies them to every page the agent opens)."""
+    require(actor, "account.manage_own")
+    changes: dict[str, str] = {}
+    if language is not None:
+        if language not in dict(settings.LANGUAGES):
+            raise Invalid(AccountErrorCode.LANGUAGE_INVALID,
+                          _("Choose one of the interface languages."), field="language")
+        changes["language"] = language
+    if time_zone is not None:
+        if time_zone not in zoneinfo.available_timezones():
+            raise Invalid(AccountErrorCode.TIME_ZONE_INVALID,
+                          _("Choose a time zone from the list."), field="time_zone")
+        changes["time_zone"] = time_zone
+    changed = {name: value for name, value in changes.items() if getattr(actor, name) != value}
+    if changed:
+        Agent.objects.filter(pk=actor.pk).update(**changed)
+        for name, value in changed.items():
+            setattr(actor, name, value)
+    return actor
 
 
 @dataclass(frozen=True)

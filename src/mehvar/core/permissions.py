@@ -38,6 +38,7 @@ ACTION_MIN_ROLE: dict[str, str] = {
     "agent.manage": ADMIN,
     "team.view": ANALYST,
     "team.manage": ADMIN,
+    "account.manage_own": ANALYST,
     "token.manage_own": ANALYST,
     "token.manage_all": ADMIN,
     "audit.view": SUPERVISOR,

@@ -83,6 +83,7 @@ class Command(BaseCommand):
         lines = [
             "",
             _("Mehvar: %(url)s") % {"url": url},
+            _("  Sign in:          %(url)s/signin") % {"url": url},
             _("  Admin login:      %(user)s / %(password)s") % {
                 "user": ADMIN_USERNAME, "password": ADMIN_PASSWORD},
             _("  Agent login:      %(user)s / %(password)s  (every agent: %(agents)s)") % {
