@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from mehvar.api.api import api
+from mehvar.web import inbox as web_inbox
 from mehvar.web import views as web_views
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
         template_name="web/account/signin.html", redirect_authenticated_user=True),
         name="signin"),
     path("signout", auth_views.LogoutView.as_view(), name="signout"),
+    path("inbox", web_inbox.inbox, name="inbox"),
     path("account", web_views.account, name="account"),
     path("account/preferences", web_views.account_preferences, name="account-preferences"),
     path("account/password", auth_views.PasswordChangeView.as_view(

@@ -1,0 +1,100 @@
+"""The inbox page: views, filters, keyset pagination, safe multilingual rendering."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from mehvar.accounts.models import Agent
+from mehvar.accounts.services import agent_set_preferences
+from mehvar.conversations.models import Channel, Priority, Status
+from tests.factories.conversations import ConversationFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def browser(agent: Agent) -> Client:
+    client = Client()
+    client.force_login(agent)
+    return client
+
+
+def subjects(response) -> set[str]:
+    return {conversation.subject for conversation in response.context["page"].items}
+
+
+def test_each_view_shows_its_conversations(agent, supervisor) -> None:
+    mine = ConversationFactory(subject="سفارشم نرسیده", status=Status.OPEN, assignee=agent)
+    theirs = ConversationFactory(subject="Η παραγγελία μου", status=Status.OPEN,
+                                 assignee=supervisor)
+    nobody = ConversationFactory(subject="Refund please", status=Status.NEW)
+    waiting = ConversationFactory(subject="الفاتورة خاطئة", status=Status.PENDING, assignee=agent)
+    parked = ConversationFactory(subject="On hold one", status=Status.ON_HOLD)
+    done = ConversationFactory(subject="Thanks, solved", status=Status.SOLVED, assignee=agent)
+    client = browser(agent)
+
+    assert subjects(client.get("/inbox")) == {mine.subject, waiting.subject}  # default: mine
+    assert subjects(client.get("/inbox?view=unassigned")) == {nobody.subject, parked.subject}
+    assert subjects(client.get("/inbox?view=open")) == {mine.subject, theirs.subject,
+                                                         nobody.subject}
+    assert subjects(client.get("/inbox?view=pending")) == {waiting.subject}
+    assert subjects(client.get("/inbox?view=on_hold")) == {parked.subject}
+    assert subjects(client.get("/inbox?view=solved")) == {done.subject}
+
+
+def test_filters_combine_with_the_view(agent) -> None:
+    ConversationFactory(subject="by mail", status=Status.OPEN, channel=Channel.EMAIL,
+                        priority=Priority.HIGH, language="fa")
+    ConversationFactory(subject="by whatsapp", status=Status.OPEN, channel=Channel.WHATSAPP,
+                        priority=Priority.HIGH, language="ar")
+    ConversationFactory(subject="low mail", status=Status.OPEN, channel=Channel.EMAIL,
+                        priority=Priority.LOW, language="fa")
+    client = browser(agent)
+    response = client.get("/inbox?view=open&channel=email&priority=high")
+    assert subjects(response) == {"by mail"}
+    assert subjects(client.get("/inbox?view=open&language=ar")) == {"by whatsapp"}
+
+
+def test_pages_follow_the_keyset_cursor_without_repeats(agent) -> None:
+    ConversationFactory.create_batch(30, status=Status.OPEN)
+    client = browser(agent)
+    first = client.get("/inbox?view=open")
+    assert len(first.context["page"].items) == 25
+    second = client.get("/inbox" + first.context["next_url"])
+    assert len(second.context["page"].items) == 5
+    ids = [c.pk for c in first.context["page"].items + second.context["page"].items]
+    assert len(set(ids)) == 30
+    assert second.context["next_url"] == ""
+
+
+@pytest.mark.parametrize("query", ["view=everything", "view=open&channel=carrier-pigeon",
+                                   "view=open&priority=whenever", "view=open&cursor=%%%"])
+def test_bad_choices_are_a_clear_400(agent, query: str) -> None:
+    response = browser(agent).get(f"/inbox?{query}")
+    assert response.status_code == 400
+    assert 'role="alert"' in response.content.decode()
+
+
+def test_hostile_subjects_and_tags_are_escaped(agent) -> None:
+    tag = TagFactory(name="<b>vip</b>")
+    ConversationFactory(subject="<script>alert(1)</script>\u202egnp.exe", status=Status.OPEN,
+                        tags=[tag])
+    html = browser(agent).get("/inbox?view=open").content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;vip&lt;/b&gt;" in html
+    assert '<bdi dir="auto">&lt;script&gt;' in html  # isolated from the page's direction
+
+
+def test_persian_agent_sees_a_right_to_left_translated_inbox(agent) -> None:
+    agent_set_preferences(actor=agent, language="fa")
+    html = browser(agent).get("/inbox").content.decode()
+    assert 'dir="rtl"' in html
+    assert "صندوق ورودی" in html
+    assert "بی‌صاحب" in html  # the "Unassigned" view
+
+
+def test_signed_out_visitors_are_sent_to_sign_in() -> None:
+    response = Client().get("/inbox")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/signin")
