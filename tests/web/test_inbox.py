@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from mehvar.accounts.models import Agent
+from mehvar.accounts.models import Agent, Team, TeamMembership
 from mehvar.accounts.services import agent_set_preferences
 from mehvar.conversations.models import Channel, Priority, Status
 from tests.factories.conversations import ConversationFactory, TagFactory
@@ -98,3 +98,30 @@ def test_signed_out_visitors_are_sent_to_sign_in() -> None:
     response = Client().get("/inbox")
     assert response.status_code == 302
     assert response["Location"].startswith("/signin")
+
+
+def test_my_teams_view_and_counts_per_view(agent) -> None:
+    billing, sales = Team.objects.create(name="صورتحساب"), Team.objects.create(name="Sales")
+    TeamMembership.objects.create(team=billing, agent=agent)
+    ConversationFactory(subject="team work", status=Status.OPEN, team=billing)
+    ConversationFactory(subject="other team", status=Status.OPEN, team=sales)
+    ConversationFactory(subject="mine too", status=Status.PENDING, assignee=agent)
+    response = browser(agent).get("/inbox?view=teams")
+    assert subjects(response) == {"team work"}
+    counts = {item.key: count for item, count in response.context["tabs"]}
+    assert counts == {"mine": 1, "unassigned": 2, "teams": 1, "open": 2, "pending": 1,
+                      "on_hold": 0, "solved": 0}
+    assert '<span class="count">2</span>' in response.content.decode()
+
+
+def test_inbox_query_count_does_not_grow_with_the_page(
+    agent, django_assert_max_num_queries,
+) -> None:
+    ConversationFactory.create_batch(25, status=Status.OPEN, assignee=agent,
+                                     tags=[TagFactory(name="vip")])
+    client = browser(agent)
+    client.get("/inbox")  # warm the session
+    # session + agent, the agent's teams, the page and its tags, one count per view
+    with django_assert_max_num_queries(12):
+        response = client.get("/inbox")
+    assert len(response.context["page"].items) == 25

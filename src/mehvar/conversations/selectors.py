@@ -74,6 +74,7 @@ def conversation_list(
     language: str | None = None,
     assignee_id: int | None = None,
     team_id: int | None = None,
+    team_ids: Sequence[int] | None = None,
     customer_id: int | None = None,
     tag: str | None = None,
     unassigned: bool = False,
@@ -82,9 +83,41 @@ def conversation_list(
 ) -> Page[Conversation]:
     """Newest first (keyset on created_at, id). Every filter is optional and they combine with
     AND; `status` accepts several values; `unassigned=True` takes precedence over
-    `assignee_id`; `tag` is normalised as stored tags are. Unknown values match nothing."""
+    `assignee_id`; `team_ids` keeps the conversations of any of those teams; `tag` is
+    normalised as stored tags are. Unknown values match nothing."""
     require(actor, "conversation.view")
-    queryset = _listing("customer", "team", "assignee")
+    queryset = _filtered(
+        _listing("customer", "team", "assignee"), status=status, priority=priority,
+        channel=channel, language=language, assignee_id=assignee_id, team_id=team_id,
+        team_ids=team_ids, customer_id=customer_id, tag=tag, unassigned=unassigned)
+    page: Page[Conversation] = keyset_page(queryset, field="created_at", cursor=cursor,
+                                           limit=limit)
+    _load_tag_names(page.items)
+    return page
+
+
+def conversation_count(*, actor: Actor, cap: int = 1000, **filters: Any) -> int:
+    """How many conversations match conversation_list's filters, counting at most `cap` (the
+    inbox shows "999+"): each count stays an index range scan of at most `cap` rows."""
+    require(actor, "conversation.view")
+    matching = _filtered(Conversation.objects.all(), **filters).values("id")[:cap]
+    return matching.count()
+
+
+def _filtered(
+    queryset: QuerySet[Conversation],
+    *,
+    status: Sequence[str] | None = None,
+    priority: str | None = None,
+    channel: str | None = None,
+    language: str | None = None,
+    assignee_id: int | None = None,
+    team_id: int | None = None,
+    team_ids: Sequence[int] | None = None,
+    customer_id: int | None = None,
+    tag: str | None = None,
+    unassigned: bool = False,
+) -> QuerySet[Conversation]:
     if status:
         statuses = list(dict.fromkeys(status))
         queryset = (queryset.filter(status=statuses[0]) if len(statuses) == 1
@@ -101,14 +134,13 @@ def conversation_list(
         queryset = queryset.filter(assignee_id=assignee_id)
     if team_id is not None:
         queryset = queryset.filter(team_id=team_id)
+    if team_ids is not None:
+        queryset = queryset.filter(team_id__in=list(team_ids))
     if customer_id is not None:
         queryset = queryset.filter(customer_id=customer_id)
     if tag:
         queryset = queryset.filter(tags__name=normalize_tag(tag))
-    page: Page[Conversation] = keyset_page(queryset, field="created_at", cursor=cursor,
-                                           limit=limit)
-    _load_tag_names(page.items)
-    return page
+    return queryset
 
 
 def _load_tag_names(conversations: Sequence[Conversation]) -> None:

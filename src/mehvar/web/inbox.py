@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mehvar.accounts.models import Agent
 from mehvar.conversations.models import Channel, Priority, Status
-from mehvar.conversations.selectors import conversation_list
+from mehvar.conversations.selectors import conversation_count, conversation_list
 from mehvar.core.errors import DomainError, Invalid
 
 ACTIVE: list[str] = [Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD]
@@ -29,11 +29,19 @@ class InboxView:
     statuses: Sequence[str]
     mine: bool = False
     unassigned: bool = False
+    my_teams: bool = False
+
+    def filters(self, agent: Agent, team_ids: list[int]) -> dict[str, Any]:
+        """This view's conversation_list / conversation_count arguments for this agent."""
+        return {"status": self.statuses, "unassigned": self.unassigned,
+                "assignee_id": agent.pk if self.mine else None,
+                "team_ids": team_ids if self.my_teams else None}
 
 
 VIEWS = [
     InboxView("mine", _("Mine"), ACTIVE, mine=True),
     InboxView("unassigned", _("Unassigned"), ACTIVE, unassigned=True),
+    InboxView("teams", _("My teams"), ACTIVE, my_teams=True),
     InboxView("open", _("All open"), [Status.NEW, Status.OPEN]),
     InboxView("pending", _("Pending"), [Status.PENDING]),
     InboxView("on_hold", _("On hold"), [Status.ON_HOLD]),
@@ -41,6 +49,7 @@ VIEWS = [
 ]
 VIEWS_BY_KEY = {view.key: view for view in VIEWS}
 FILTERS = {"channel": Channel, "priority": Priority}
+COUNT_CAP = 1000  # counts above are shown as "999+"
 
 
 def _filters(query: QueryDict) -> dict[str, str]:
@@ -62,8 +71,9 @@ def _filters(query: QueryDict) -> dict[str, str]:
 def inbox(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, Agent)  # login_required: an authenticated agent
     view = VIEWS_BY_KEY.get(request.GET.get("view", "mine"))
-    context: dict[str, Any] = {"views": VIEWS, "channels": Channel.choices,
-                               "priorities": Priority.choices, "query": request.GET}
+    context: dict[str, Any] = {"tabs": [(item, None) for item in VIEWS],
+                               "channels": Channel.choices, "priorities": Priority.choices,
+                               "query": request.GET}
     if view is None:
         return render(request, "web/inbox.html", {
             **context, "error": _("There is no such inbox view.")}, status=400)
@@ -73,10 +83,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     except ValueError:
         return render(request, "web/inbox.html", {
             **context, "error": _("That filter value is not one of the choices.")}, status=400)
+    team_ids = list(request.user.teams.values_list("id", flat=True))
     try:
         page = conversation_list(
-            actor=request.user, status=view.statuses, unassigned=view.unassigned,
-            assignee_id=request.user.pk if view.mine else None,
+            actor=request.user, **view.filters(request.user, team_ids),
             channel=filters.get("channel"), priority=filters.get("priority"),
             language=filters.get("language"), cursor=request.GET.get("cursor") or None,
             limit=25)
@@ -84,10 +94,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
         status = 400 if isinstance(error, Invalid) else error.status  # a bad cursor: 400
         return render(request, "web/inbox.html", {**context, "error": error.detail},
                       status=status)
+    # Each view's count under the same filters: one bounded index scan per view.
+    counts = {item.key: conversation_count(actor=request.user, cap=COUNT_CAP,
+                                           **item.filters(request.user, team_ids), **filters)
+              for item in VIEWS}
     next_query = request.GET.copy()
     if page.next_cursor:
         next_query["cursor"] = page.next_cursor
     return render(request, "web/inbox.html", {
-        **context, "page": page, "filters": filters,
+        **context, "page": page, "filters": filters, "cap": COUNT_CAP,
+        "tabs": [(item, counts[item.key]) for item in VIEWS],
         "next_url": f"?{next_query.urlencode()}" if page.next_cursor else "",
     })
