@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from mehvar.accounts.models import Agent
-from mehvar.conversations.models import Channel, Priority, Status
+from mehvar.conversations.models import Channel, Conversation, Priority, Status
 from mehvar.conversations.selectors import conversation_count, conversation_list
 from mehvar.core.errors import DomainError, Invalid
 
@@ -50,6 +50,23 @@ VIEWS = [
 VIEWS_BY_KEY = {view.key: view for view in VIEWS}
 FILTERS = {"channel": Channel, "priority": Priority}
 COUNT_CAP = 1000  # counts above are shown as "999+"
+
+
+def _rows(conversations: Sequence[Conversation]) -> list[dict[str, Any]]:
+    """What each table row shows, with the choice labels looked up once per page
+    (Model.get_FOO_display rebuilds the choices dict on every call)."""
+    status, priority, channel = (dict(Status.choices), dict(Priority.choices),
+                                 dict(Channel.choices))
+    return [{
+        "subject": conversation.subject,
+        "tags": conversation.tag_names,
+        "customer": conversation.customer.name,
+        "status": status.get(conversation.status, conversation.status),
+        "priority": priority.get(conversation.priority, conversation.priority),
+        "channel": channel.get(conversation.channel, conversation.channel),
+        "assignee": conversation.assignee.name if conversation.assignee else "",
+        "last_message_at": conversation.last_message_at,
+    } for conversation in conversations]
 
 
 def _filters(query: QueryDict) -> dict[str, str]:
@@ -102,7 +119,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if page.next_cursor:
         next_query["cursor"] = page.next_cursor
     return render(request, "web/inbox.html", {
-        **context, "page": page, "filters": filters, "cap": COUNT_CAP,
+        **context, "page": page, "rows": _rows(page.items), "filters": filters,
+        "cap": COUNT_CAP,
         "tabs": [(item, counts[item.key]) for item in VIEWS],
         "next_url": f"?{next_query.urlencode()}" if page.next_cursor else "",
     })
