@@ -22,11 +22,8 @@ from django.utils.translation import ngettext
 from mehvar.accounts import services
 from mehvar.accounts.models import Agent, ApiToken, AuditLogEntry, Team, TeamMembership
 from mehvar.core.errors import DomainError
+from mehvar.core.http import client_ip
 from mehvar.core.permissions import can
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _actor(request: HttpRequest) -> Agent:
@@ -87,14 +84,14 @@ class AgentAdmin(UserAdmin[Agent]):
             changes = {name: form.cleaned_data[name] for name in form.changed_data
                        if name in services.AGENT_EDITABLE_FIELDS}
             services.agent_update(actor=actor, agent_id=obj.pk, changes=changes,
-                                  ip_address=_ip(request))
+                                  ip_address=client_ip(request))
             return
         usable = form.cleaned_data.get("usable_password") not in {False, "false"}
         created = services.agent_create(
             actor=actor, username=obj.username,
             password=form.cleaned_data.get("password1") if usable else None,
             role=obj.role, email=obj.email, display_name=obj.display_name,
-            language=obj.language, time_zone=obj.time_zone, ip_address=_ip(request),
+            language=obj.language, time_zone=obj.time_zone, ip_address=client_ip(request),
         )
         _adopt(obj, created)
 
@@ -152,11 +149,11 @@ class TeamAdmin(admin.ModelAdmin[Team]):
             changes = {name: form.cleaned_data[name] for name in form.changed_data
                        if name in services.TEAM_EDITABLE_FIELDS}
             services.team_update(actor=actor, team_id=obj.pk, changes=changes,
-                                 ip_address=_ip(request))
+                                 ip_address=client_ip(request))
             return
         created = services.team_create(
             actor=actor, name=obj.name, description=obj.description, lead=obj.lead,
-            ip_address=_ip(request),
+            ip_address=client_ip(request),
         )
         _adopt(obj, created)
 
@@ -167,10 +164,10 @@ class TeamAdmin(admin.ModelAdmin[Team]):
         removed = [inline.instance for inline in formset.deleted_forms if inline.instance.pk]
         for membership in removed:
             services.team_member_remove(actor=actor, team=team, agent=membership.agent,
-                                        ip_address=_ip(request))
+                                        ip_address=client_ip(request))
         added = [
             services.team_member_add(actor=actor, team=team, agent=inline.cleaned_data["agent"],
-                                     ip_address=_ip(request))
+                                     ip_address=client_ip(request))
             for inline in formset.extra_forms
             if inline.has_changed() and inline not in formset.deleted_forms
             and inline.cleaned_data.get("agent") is not None
@@ -209,7 +206,7 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
         revoked = 0
         for token in queryset.filter(revoked_at__isnull=True):
             try:
-                services.token_revoke(actor=actor, token_id=token.pk, ip_address=_ip(request))
+                services.token_revoke(actor=actor, token_id=token.pk, ip_address=client_ip(request))
             except DomainError as error:
                 self.message_user(request, str(error.detail), messages.ERROR)
                 return

@@ -26,6 +26,7 @@ from mehvar.accounts.schemas import (
     TokenOut,
     TokenPageOut,
 )
+from mehvar.core.http import client_ip
 from mehvar.core.pagination import Page
 
 router = Router(tags=["accounts"])
@@ -38,9 +39,6 @@ def _actor(request: HttpRequest) -> Agent:
         raise AuthenticationError
     return user
 
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _page(page: Page[Any]) -> dict[str, object]:
@@ -85,7 +83,7 @@ def team_get(request: HttpRequest, team_id: int) -> Team:
 def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
     issued = services.token_create(
         actor=_actor(request), name=payload.name, agent_id=payload.agent_id,
-        expires_at=payload.expires_at, ip_address=_ip(request),
+        expires_at=payload.expires_at, ip_address=client_ip(request),
     )
     shown = TokenOut.model_validate(issued.token).model_dump()
     return Status(201, TokenCreatedOut(**shown, secret=issued.secret))
@@ -101,7 +99,7 @@ def token_list(request: HttpRequest, query: Query[TokenListQuery]) -> dict[str, 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke an API token",
                operation_id="token_revoke")
 def token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
-    services.token_revoke(actor=_actor(request), token_id=token_id, ip_address=_ip(request))
+    services.token_revoke(actor=_actor(request), token_id=token_id, ip_address=client_ip(request))
     return Status(204, None)
 
 

@@ -7,7 +7,6 @@ transaction and records what it did in the security audit log.
 from __future__ import annotations
 
 import secrets
-import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,7 @@ from mehvar.accounts.models import Agent, ApiToken, AuditLogEntry, Role, Team, T
 from mehvar.accounts.selectors import token_hash
 from mehvar.core.errors import Invalid, NotFound
 from mehvar.core.permissions import Actor, require
+from mehvar.core.timezones import is_time_zone
 
 TOKEN_PREFIX = "mhv_"
 # What agent_update / team_update may change (the admin forms offer exactly these).
@@ -61,7 +61,7 @@ def agent_set_preferences(
                           _("Choose one of the interface languages."), field="language")
         changes["language"] = language
     if time_zone is not None:
-        if time_zone not in zoneinfo.available_timezones():
+        if not is_time_zone(time_zone):
             raise Invalid(AccountErrorCode.TIME_ZONE_INVALID,
                           _("Choose a time zone from the list."), field="time_zone")
         changes["time_zone"] = time_zone

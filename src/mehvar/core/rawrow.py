@@ -37,11 +37,12 @@ def fetch_rows(sql: str, params: Sequence[Any], *, using: str = "default") -> li
 
 def build(model: type[M], values: Sequence[Any], *, using: str = "default") -> M:
     """An instance from the model's concrete columns as `columns_sql` selected them."""
+    connection = connections[using]
     converted = list(values)
-    for index, converters in _converters(model, connections[using].vendor, using):
+    for index, converters in _converters(model, using):
         value = converted[index]
-        for (converter, expression) in converters:
-            value = converter(value, expression, connections[using])
+        for converter, expression in converters:
+            value = converter(value, expression, connection)
         converted[index] = value
     return model.from_db(using, _attnames(model), converted)
 
@@ -52,11 +53,9 @@ def _attnames(model: type[Model]) -> list[str]:
 
 
 @cache
-def _converters(
-    model: type[Model], vendor: str, using: str
-) -> list[tuple[int, list[tuple[Converter, Any]]]]:
+def _converters(model: type[Model], using: str) -> list[tuple[int, list[tuple[Converter, Any]]]]:
     """Per column, the backend's and the field's converters (what the SQL compiler applies);
-    `vendor` is part of the key because the converters are the backend's."""
+    a database alias names one backend for the life of the process."""
     connection = connections[using]
     found = []
     for index, field in enumerate(model._meta.concrete_fields):

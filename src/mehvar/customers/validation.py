@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-import zoneinfo
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import cache
 from typing import Any
 
 from django.db import models
@@ -16,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from mehvar.core.errors import Invalid
+from mehvar.core.timezones import is_time_zone
 from mehvar.customers.errors import CustomerErrorCode as Code
 from mehvar.customers.identities import normalize_domain
 from mehvar.customers.models import JourneyStage, Tier
@@ -90,13 +89,8 @@ def clean_language(value: object) -> str:
     return "-".join(canonical)
 
 
-@cache
-def _time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
 def clean_time_zone(value: object) -> str:
-    if not isinstance(value, str) or (value.strip() and value.strip() not in _time_zones()):
+    if not isinstance(value, str) or (value.strip() and not is_time_zone(value.strip())):
         raise _invalid(Code.TIME_ZONE_INVALID, _("Enter a time zone such as Asia/Tehran."),
                        "time_zone")
     return value.strip()

@@ -70,13 +70,14 @@ def _rows(conversations: Sequence[Conversation]) -> list[dict[str, Any]]:
 
 
 def _filters(query: QueryDict) -> dict[str, str]:
-    """The chosen filters, or ValueError naming the first unknown value."""
+    """The chosen filters; Invalid for a value that is not one of the choices."""
     chosen: dict[str, str] = {}
     for name, choices in FILTERS.items():
         value = query.get(name, "")
         if value:
             if value not in choices.values:
-                raise ValueError(name)
+                raise Invalid("inbox_filter_invalid",
+                              _("That filter value is not one of the choices."), field=name)
             chosen[name] = value
     language = query.get("language", "")[:16]
     if language:
@@ -91,24 +92,20 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"tabs": [(item, None) for item in VIEWS],
                                "channels": Channel.choices, "priorities": Priority.choices,
                                "query": request.GET}
-    if view is None:
-        return render(request, "web/inbox.html", {
-            **context, "error": _("There is no such inbox view.")}, status=400)
-    context["view"] = view
     try:
+        if view is None:
+            raise Invalid("inbox_view_invalid", _("There is no such inbox view."))
+        context["view"] = view
         filters = _filters(request.GET)
-    except ValueError:
-        return render(request, "web/inbox.html", {
-            **context, "error": _("That filter value is not one of the choices.")}, status=400)
-    team_ids = list(request.user.teams.values_list("id", flat=True))
-    try:
+        team_ids = list(request.user.teams.values_list("id", flat=True))
         page = conversation_list(
             actor=request.user, **view.filters(request.user, team_ids),
             channel=filters.get("channel"), priority=filters.get("priority"),
             language=filters.get("language"), cursor=request.GET.get("cursor") or None,
             limit=25)
     except DomainError as error:
-        status = 400 if isinstance(error, Invalid) else error.status  # a bad cursor: 400
+        # Bad input on a page (view, filter, cursor) is a 400 there, not the API's 422.
+        status = 400 if isinstance(error, Invalid) else error.status
         return render(request, "web/inbox.html", {**context, "error": error.detail},
                       status=status)
     # Each view's count under the same filters: one bounded index scan per view.

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import zoneinfo
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -13,6 +11,7 @@ from django.views.decorators.http import require_POST
 from mehvar.accounts.models import Agent
 from mehvar.accounts.services import agent_set_preferences
 from mehvar.core.errors import Invalid
+from mehvar.core.timezones import time_zone_names
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -29,7 +28,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def account(request: HttpRequest) -> HttpResponse:
     """The agent's own settings: interface language, time zone, password."""
     return render(request, "web/account/settings.html", {
-        "time_zones": sorted(zoneinfo.available_timezones()),
+        "time_zones": time_zone_names(),
     })
 
 
@@ -45,7 +44,7 @@ def account_preferences(request: HttpRequest) -> HttpResponse:
         agent_set_preferences(actor=request.user, language=language, time_zone=time_zone)
     except Invalid as error:
         return render(request, "web/account/settings.html", {
-            "time_zones": sorted(zoneinfo.available_timezones()), "error": error.detail,
+            "time_zones": time_zone_names(), "error": error.detail,
         }, status=400)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
