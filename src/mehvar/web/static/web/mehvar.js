@@ -1,0 +1,2 @@
+// Mehvar's small client side: keyboard shortcuts and the help overlay. Pages work without it.
+"use strict";
