@@ -3,7 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from mehvar.api.api import api
+from mehvar.web import conversation as web_conversation
+from mehvar.web import customer_merge as web_customer_merge
+from mehvar.web import customers as web_customers
 from mehvar.web import inbox as web_inbox
+from mehvar.web import organizations as web_organizations
+from mehvar.web import search as web_search
 from mehvar.web import views as web_views
 
 urlpatterns = [
@@ -14,6 +19,38 @@ urlpatterns = [
         name="signin"),
     path("signout", auth_views.LogoutView.as_view(), name="signout"),
     path("inbox", web_inbox.inbox, name="inbox"),
+    path("search", web_search.search_page, name="search"),
+    path("inbox/poll", web_inbox.inbox_poll, name="inbox-poll"),
+    path("conversations/<int:conversation_id>", web_conversation.conversation_page,
+         name="conversation"),
+    path("conversations/<int:conversation_id>/poll", web_conversation.conversation_poll,
+         name="conversation-poll"),
+    path("conversations/<int:conversation_id>/messages", web_conversation.conversation_message,
+         name="conversation-message"),
+    path("conversations/<int:conversation_id>/properties",
+         web_conversation.conversation_properties, name="conversation-properties"),
+    path("conversations/<int:conversation_id>/attachments/<int:attachment_id>",
+         web_conversation.conversation_attachment, name="conversation-attachment"),
+    path("customers", web_customers.customer_list_page, name="customers"),
+    path("customers/new", web_customers.customer_new, name="customer-new"),
+    path("customers/<int:customer_id>", web_customers.customer_page, name="customer"),
+    path("customers/<int:customer_id>/edit", web_customers.customer_edit, name="customer-edit"),
+    path("customers/<int:customer_id>/notes", web_customers.customer_notes,
+         name="customer-notes"),
+    path("customers/<int:customer_id>/identities", web_customers.customer_identity_add,
+         name="customer-identity-add"),
+    path("customers/<int:customer_id>/identities/<int:identity_id>/remove",
+         web_customers.customer_identity_remove, name="customer-identity-remove"),
+    path("customers/<int:customer_id>/duplicates", web_customer_merge.customer_duplicates_page,
+         name="customer-duplicates"),
+    path("customers/<int:source_id>/merge/<int:target_id>",
+         web_customer_merge.customer_merge_page, name="customer-merge"),
+    path("organizations", web_organizations.organization_list_page, name="organizations"),
+    path("organizations/new", web_organizations.organization_new, name="organization-new"),
+    path("organizations/<int:organization_id>", web_organizations.organization_page,
+         name="organization"),
+    path("organizations/<int:organization_id>/edit", web_organizations.organization_edit,
+         name="organization-edit"),
     path("account", web_views.account, name="account"),
     path("account/preferences", web_views.account_preferences, name="account-preferences"),
     path("account/password", auth_views.PasswordChangeView.as_view(

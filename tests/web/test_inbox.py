@@ -68,7 +68,8 @@ def test_pages_follow_the_keyset_cursor_without_repeats(agent) -> None:
 
 
 @pytest.mark.parametrize("query", ["view=everything", "view=open&channel=carrier-pigeon",
-                                   "view=open&priority=whenever", "view=open&cursor=%%%"])
+                                   "view=open&priority=whenever", "view=open&cursor=%%%",
+                                   "view=open&team=abc", "view=open&sort=sideways"])
 def test_bad_choices_are_a_clear_400(agent, query: str) -> None:
     response = browser(agent).get(f"/inbox?{query}")
     assert response.status_code == 400
@@ -109,8 +110,8 @@ def test_my_teams_view_and_counts_per_view(agent) -> None:
     response = browser(agent).get("/inbox?view=teams")
     assert subjects(response) == {"team work"}
     counts = {item.key: count for item, count in response.context["tabs"]}
-    assert counts == {"mine": 1, "unassigned": 2, "teams": 1, "open": 2, "pending": 1,
-                      "on_hold": 0, "solved": 0}
+    assert counts == {"mine": 1, "unassigned": 2, "teams": 1, "mentions": 0, "open": 2,
+                      "pending": 1, "on_hold": 0, "solved": 0}
     assert '<span class="count">2</span>' in response.content.decode()
 
 
@@ -121,7 +122,48 @@ def test_inbox_query_count_does_not_grow_with_the_page(
                                      tags=[TagFactory(name="vip")])
     client = browser(agent)
     client.get("/inbox")  # warm the session
-    # session + agent, the agent's teams, the page and its tags, one count per view
-    with django_assert_max_num_queries(12):
+    # session + agent, the agent's team ids, the team filter's choices, the page and its
+    # tags, one count per view (8), the latest event id for live updates
+    with django_assert_max_num_queries(15):
         response = client.get("/inbox")
     assert len(response.context["page"].items) == 25
+
+
+def test_tag_and_team_filters_and_sort_orders(agent) -> None:
+    billing = Team.objects.create(name="Λογαριασμοί")
+    urgent = TagFactory(name="فوری")
+    old = ConversationFactory(subject="old urgent", status=Status.OPEN, team=billing,
+                              tags=[urgent])
+    new = ConversationFactory(subject="new urgent", status=Status.OPEN, tags=[urgent])
+    ConversationFactory(subject="plain", status=Status.OPEN, team=billing)
+    old.created_at, new.created_at = new.created_at, old.created_at
+    old.save(update_fields=["created_at"])
+    new.save(update_fields=["created_at"])
+    client = browser(agent)
+    assert subjects(client.get("/inbox?view=open&tag=فوری")) == {"old urgent", "new urgent"}
+    assert subjects(client.get(f"/inbox?view=open&team={billing.pk}")) == {"old urgent",
+                                                                          "plain"}
+    assert subjects(client.get(f"/inbox?view=open&team={billing.pk}&tag=فوری")) == {
+        "old urgent"}
+    newest = client.get("/inbox?view=open&tag=فوری").context["page"].items
+    oldest = client.get("/inbox?view=open&tag=فوری&sort=oldest").context["page"].items
+    assert [c.subject for c in newest] == [c.subject for c in reversed(oldest)]
+
+
+def test_live_updates_poll_is_empty_until_something_changes(agent) -> None:
+    from mehvar.conversations.services.conversations import conversation_create
+
+    client = browser(agent)
+    page = client.get("/inbox?view=unassigned")
+    after = page.context["last_event_id"]
+    assert f"/inbox/poll?after={after}" in page.content.decode()
+    assert client.get(f"/inbox/poll?after={after}").status_code == 204
+    conversation_create(actor=agent, subject="Νέα ερώτηση", channel=Channel.EMAIL,
+                        text="Γεια σας", identity_kind="email", identity_value="nea@example.gr")
+    changed = client.get(f"/inbox/poll?after={after}")
+    assert changed.status_code == 200
+    assert changed["HX-Trigger"] == "inbox-changed"
+    assert f"after={after}" not in changed.content.decode()  # the poller moves on
+    fragment = client.get("/inbox?view=unassigned&fragment=list")
+    body = fragment.content.decode()
+    assert "Νέα ερώτηση" in body and "<html" not in body

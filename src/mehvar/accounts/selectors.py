@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -78,6 +79,23 @@ def agent_list(*, actor: Actor) -> QuerySet[Agent]:
     )
 
 
+def agents_by_username(usernames: Iterable[str]) -> list[Agent]:
+    """The active agents with exactly these usernames, for @mentions. No permission check:
+    the caller (a service writing a note) has made it."""
+    wanted = sorted(set(usernames))
+    if not wanted:
+        return []
+    return list(Agent.objects.filter(is_active=True, username__in=wanted)
+                .only(*AGENT_NAME_FIELDS).order_by("username"))
+
+
+def agent_choices(*, actor: Actor) -> list[Agent]:
+    """Active agents by username with only their name columns: assignee and @mention pickers."""
+    require(actor, "agent.view")
+    return list(Agent.objects.filter(is_active=True).only(*AGENT_NAME_FIELDS)
+                .order_by("username"))
+
+
 def agent_page(*, actor: Actor, cursor: str | None, limit: int) -> Page[Agent]:
     """One page of agent_list; the cursor is the last username of the previous page."""
     return _ascending_page(agent_list(actor=actor), field="username", cursor=cursor,
@@ -102,6 +120,12 @@ def team_list(*, actor: Actor) -> QuerySet[Team]:
         .prefetch_related(Prefetch("members", queryset=members))
         .order_by("name")
     )
+
+
+def team_choices(*, actor: Actor) -> list[Team]:
+    """Teams by name with only id and name: the team picker."""
+    require(actor, "team.view")
+    return list(Team.objects.only("id", "name").order_by("name"))
 
 
 def team_page(*, actor: Actor, cursor: str | None, limit: int) -> Page[Team]:

@@ -10,6 +10,7 @@ from mehvar.core.errors import Invalid
 class ConversationErrorCode(StrEnum):
     CONVERSATION_NOT_FOUND = "conversation_not_found"
     MESSAGE_NOT_FOUND = "message_not_found"
+    ATTACHMENT_NOT_FOUND = "attachment_not_found"
     CONVERSATION_CLOSED = "conversation_closed"
     STATUS_INVALID = "status_invalid"
     STATUS_TRANSITION_INVALID = "status_transition_invalid"

@@ -59,6 +59,9 @@ class Conversation(models.Model):
     tag_names: list[str]
 
     subject = models.CharField(_("subject"), max_length=300)
+    # The subject as search indexes it (core.fulltext.search_key); written by the services.
+    subject_key = models.TextField(_("subject search key"), blank=True, default="",
+                                   editable=False)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.NEW)
     priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices,
@@ -122,6 +125,9 @@ class Message(models.Model):
     )
     is_internal = models.BooleanField(_("internal note"), default=False)
     text = models.TextField(_("text"))
+    # The text as search indexes it (core.fulltext.search_key); written by the services. The
+    # full-text indexes over it are vendor-specific SQL (migration 0003; docs/operations).
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
     html = models.TextField(_("sanitised HTML"), blank=True)
     language = models.CharField(_("language"), max_length=16, blank=True)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
@@ -142,6 +148,36 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_kind} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Mention(models.Model):
+    """An agent named with @username in an internal note: their "Mentions" inbox view."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="mentions", verbose_name=_("message"),
+        db_index=False,
+    )
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("conversation"), db_index=False,
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("agent"), db_index=False,
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+        # Also the message, agent and conversation foreign keys' indexes.
+        indexes = [models.Index(fields=["agent", "-created_at"], name="mention_agent"),
+                   models.Index(fields=["conversation"], name="mention_conversation")]
+        constraints = [models.UniqueConstraint(fields=["message", "agent"],
+                                               name="mention_message_agent_unique")]
+
+    def __str__(self) -> str:
+        return f"@{self.agent_id} in {self.message_id}"
 
 
 class Attachment(models.Model):

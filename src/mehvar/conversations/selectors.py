@@ -12,6 +12,7 @@ Query budget (each asserted in tests/conversations/test_selectors.py):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from mehvar.accounts.selectors import AGENT_NAME_FIELDS
 from mehvar.conversations.errors import ConversationErrorCode as Code
 from mehvar.conversations.html import normalize_tag
-from mehvar.conversations.models import Attachment, Conversation, Message
+from mehvar.conversations.models import Attachment, Conversation, Mention, Message
 from mehvar.core.errors import NotFound
 from mehvar.core.models import TimelineEvent
 from mehvar.core.pagination import (
@@ -65,33 +66,67 @@ def conversation_get(*, actor: Actor, conversation_id: int) -> Conversation:
     return conversation
 
 
+@dataclass(frozen=True)
+class ConversationFilter:
+    """conversation_list's and conversation_count's filters. Every one is optional and they
+    combine with AND; `status` accepts several values; `unassigned=True` takes precedence
+    over `assignee_id`; `team_ids` keeps the conversations of any of those teams; `tag` is
+    normalised as stored tags are; `mentioned_agent_id` keeps conversations with a note that
+    @mentions that agent. Unknown values match nothing."""
+
+    status: Sequence[str] | None = None
+    priority: str | None = None
+    channel: str | None = None
+    language: str | None = None
+    assignee_id: int | None = None
+    team_id: int | None = None
+    team_ids: Sequence[int] | None = None
+    customer_id: int | None = None
+    tag: str | None = None
+    unassigned: bool = False
+    mentioned_agent_id: int | None = None
+
+    def apply(self, queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
+        if self.status:
+            statuses = list(dict.fromkeys(self.status))
+            queryset = (queryset.filter(status=statuses[0]) if len(statuses) == 1
+                        else queryset.filter(status__in=statuses))
+        equal = {"priority": self.priority, "channel": self.channel,
+                 "language": self.language, "team_id": self.team_id,
+                 "customer_id": self.customer_id}
+        queryset = queryset.filter(**{field: value for field, value in equal.items()
+                                      if value is not None and value != ""})
+        if self.unassigned:
+            queryset = queryset.filter(assignee__isnull=True)
+        elif self.assignee_id is not None:
+            queryset = queryset.filter(assignee_id=self.assignee_id)
+        if self.team_ids is not None:
+            queryset = queryset.filter(team_id__in=list(self.team_ids))
+        if self.tag:
+            queryset = queryset.filter(tags__name=normalize_tag(self.tag))
+        if self.mentioned_agent_id is not None:
+            queryset = queryset.filter(pk__in=Mention.objects.filter(
+                agent_id=self.mentioned_agent_id).values("conversation_id"))
+        return queryset
+
+
+SORTS = ("newest", "oldest", "updated")
+
+
 def conversation_list(
-    *,
-    actor: Actor,
-    status: Sequence[str] | None = None,
-    priority: str | None = None,
-    channel: str | None = None,
-    language: str | None = None,
-    assignee_id: int | None = None,
-    team_id: int | None = None,
-    team_ids: Sequence[int] | None = None,
-    customer_id: int | None = None,
-    tag: str | None = None,
-    unassigned: bool = False,
-    cursor: str | None = None,
-    limit: int = 25,
+    *, actor: Actor, cursor: str | None = None, limit: int = 25, sort: str = "newest",
+    **filters: Any,
 ) -> Page[Conversation]:
-    """Newest first (keyset on created_at, id). Every filter is optional and they combine with
-    AND; `status` accepts several values; `unassigned=True` takes precedence over
-    `assignee_id`; `team_ids` keeps the conversations of any of those teams; `tag` is
-    normalised as stored tags are. Unknown values match nothing."""
+    """Keyset-paginated, newest first; `sort="oldest"` serves the longest-waiting first,
+    `sort="updated"` the latest activity first. `filters` are ConversationFilter's fields."""
     require(actor, "conversation.view")
-    queryset = _filtered(
-        _listing("customer", "team", "assignee"), status=status, priority=priority,
-        channel=channel, language=language, assignee_id=assignee_id, team_id=team_id,
-        team_ids=team_ids, customer_id=customer_id, tag=tag, unassigned=unassigned)
-    page: Page[Conversation] = keyset_page(queryset, field="created_at", cursor=cursor,
-                                           limit=limit)
+    queryset = ConversationFilter(**filters).apply(_listing("customer", "team", "assignee"))
+    page: Page[Conversation]
+    if sort == "oldest":
+        page = keyset_page_ascending(queryset, field="created_at", cursor=cursor, limit=limit)
+    else:
+        page = keyset_page(queryset, field="updated_at" if sort == "updated" else "created_at",
+                           cursor=cursor, limit=limit)
     _load_tag_names(page.items)
     return page
 
@@ -100,47 +135,8 @@ def conversation_count(*, actor: Actor, cap: int = 1000, **filters: Any) -> int:
     """How many conversations match conversation_list's filters, counting at most `cap` (the
     inbox shows "999+"): each count stays an index range scan of at most `cap` rows."""
     require(actor, "conversation.view")
-    matching = _filtered(Conversation.objects.all(), **filters).values("id")[:cap]
-    return matching.count()
-
-
-def _filtered(
-    queryset: QuerySet[Conversation],
-    *,
-    status: Sequence[str] | None = None,
-    priority: str | None = None,
-    channel: str | None = None,
-    language: str | None = None,
-    assignee_id: int | None = None,
-    team_id: int | None = None,
-    team_ids: Sequence[int] | None = None,
-    customer_id: int | None = None,
-    tag: str | None = None,
-    unassigned: bool = False,
-) -> QuerySet[Conversation]:
-    if status:
-        statuses = list(dict.fromkeys(status))
-        queryset = (queryset.filter(status=statuses[0]) if len(statuses) == 1
-                    else queryset.filter(status__in=statuses))
-    if priority:
-        queryset = queryset.filter(priority=priority)
-    if channel:
-        queryset = queryset.filter(channel=channel)
-    if language:
-        queryset = queryset.filter(language=language)
-    if unassigned:
-        queryset = queryset.filter(assignee__isnull=True)
-    elif assignee_id is not None:
-        queryset = queryset.filter(assignee_id=assignee_id)
-    if team_id is not None:
-        queryset = queryset.filter(team_id=team_id)
-    if team_ids is not None:
-        queryset = queryset.filter(team_id__in=list(team_ids))
-    if customer_id is not None:
-        queryset = queryset.filter(customer_id=customer_id)
-    if tag:
-        queryset = queryset.filter(tags__name=normalize_tag(tag))
-    return queryset
+    matching = ConversationFilter(**filters).apply(Conversation.objects.all())
+    return matching.values("id")[:cap].count()
 
 
 def _load_tag_names(conversations: Sequence[Conversation]) -> None:
@@ -202,9 +198,24 @@ def message_get(*, actor: Actor, conversation_id: int, message_id: int) -> Messa
     return message
 
 
+def attachment_get(*, actor: Actor, conversation_id: int, attachment_id: int) -> Attachment:
+    """One attachment of a message of this conversation (NotFound otherwise)."""
+    require(actor, "conversation.view")
+    attachment = Attachment.objects.filter(
+        pk=attachment_id, message__conversation_id=conversation_id).first()
+    if attachment is None:
+        raise NotFound(Code.ATTACHMENT_NOT_FOUND, _("No attachment has this id."))
+    return attachment
+
+
 def messages_page(*, conversation_id: int, cursor: str | None, limit: int) -> Page[Message]:
     """The page without the permission check, for selectors that already made it."""
-    queryset = (
+    return keyset_page_ascending(_messages_queryset(conversation_id), field="created_at",
+                                 cursor=cursor, limit=limit)
+
+
+def _messages_queryset(conversation_id: int) -> QuerySet[Message]:
+    return (
         Message.objects.filter(conversation_id=conversation_id)
         .select_related("author_agent")
         .prefetch_related(
@@ -212,7 +223,6 @@ def messages_page(*, conversation_id: int, cursor: str | None, limit: int) -> Pa
                      .order_by("id"))
         )
     )
-    return keyset_page_ascending(queryset, field="created_at", cursor=cursor, limit=limit)
 
 
 def keyset_page_ascending(
@@ -231,6 +241,85 @@ def keyset_page_ascending(
     rows = rows[:limit]
     next_cursor = encode_cursor(getattr(rows[-1], field), rows[-1].pk) if has_more else None
     return Page(items=rows, next_cursor=next_cursor)
+
+
+# --- the conversation page -----------------------------------------------------------------
+
+# Timeline verbs the thread shows between messages ("message.added" is the message itself).
+THREAD_EVENT_VERBS = ("conversation.created", "conversation.assigned",
+                      "conversation.status_changed", "conversation.priority_changed",
+                      "conversation.tags_changed", "conversation.updated")
+MAX_THREAD_EVENTS = 200
+
+
+@dataclass(frozen=True)
+class Thread:
+    """The latest messages (oldest first) with the system events between them; `earlier` is
+    the cursor for the messages before the first one, None when the thread starts here."""
+
+    items: list[Message | TimelineEvent]
+    earlier: str | None
+    last_event_id: int
+
+
+def conversation_thread(
+    *, actor: Actor, conversation_id: int, before: str | None = None, limit: int = 50
+) -> Thread:
+    """One window of the thread, newest messages last (three queries: messages with their
+    agents and attachments, events, the latest event id)."""
+    require(actor, "conversation.view")
+    page = keyset_page(_messages_queryset(conversation_id), field="created_at", cursor=before,
+                       limit=limit)
+    messages = list(reversed(page.items))
+    events = TimelineEvent.objects.select_related("actor").filter(
+        conversation_id=conversation_id, verb__in=THREAD_EVENT_VERBS)
+    if page.next_cursor and messages:  # older messages exist: events from this window only
+        events = events.filter(at__gte=messages[0].created_at)
+    if before:
+        events = events.filter(at__lte=decode_cursor(before)[0])
+    window = list(events.order_by("-at", "-id")[:MAX_THREAD_EVENTS])
+    items: list[Message | TimelineEvent] = sorted(
+        [*messages, *window], key=lambda item: (_when(item), isinstance(item, Message)))
+    return Thread(items=items, earlier=page.next_cursor,
+                  last_event_id=conversation_last_event_id(conversation_id=conversation_id))
+
+
+def _when(item: Message | TimelineEvent) -> Any:
+    return item.created_at if isinstance(item, Message) else item.at
+
+
+def conversation_last_event_id(*, conversation_id: int) -> int:
+    """The id of the conversation's latest timeline event (0 when none): the live-update poll
+    compares it with what the page shows. No permission check: callers have made it."""
+    latest = (TimelineEvent.objects.filter(conversation_id=conversation_id)
+              .order_by("-id").values_list("id", flat=True).first())
+    return latest or 0
+
+
+def inbox_last_event_id(*, actor: Actor) -> int:
+    """The latest timeline event id anywhere (one primary-key lookup): the inbox reloads its
+    list when it grows."""
+    require(actor, "conversation.view")
+    latest = TimelineEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    return latest or 0
+
+
+def conversation_neighbours(
+    *, actor: Actor, conversation: Conversation, sort: str = "newest", **filters: Any
+) -> tuple[int | None, int | None]:
+    """(previous, next): the ids of the conversations above and below this one in the inbox
+    list with these filters and sort (None at either end), in two index lookups."""
+    require(actor, "conversation.view")
+    queryset = ConversationFilter(**filters).apply(Conversation.objects.all())
+    field = "updated_at" if sort == "updated" else "created_at"
+    value = getattr(conversation, field)
+    after = Q(**{f"{field}__gt": value}) | Q(**{field: value, "pk__gt": conversation.pk})
+    before = Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": conversation.pk})
+    newer = (queryset.filter(after).order_by(field, "pk").values_list("pk", flat=True)
+             .first())
+    older = (queryset.filter(before).order_by(f"-{field}", "-pk")
+             .values_list("pk", flat=True).first())
+    return (older, newer) if sort == "oldest" else (newer, older)
 
 
 # --- timeline ------------------------------------------------------------------------------

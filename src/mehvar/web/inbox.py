@@ -1,12 +1,15 @@
-"""The inbox: named views over the conversation list, filters, keyset pagination.
+"""The inbox: named views over the conversation list, filters, sort, keyset pagination and
+live updates.
 
 Views map to conversation_list filters (permissions are checked there); the page itself is
-server-rendered and bookmarkable (every choice is in the query string)."""
+server-rendered and bookmarkable (every choice is in the query string). The conversation page
+reads the same query string (its `inbox` parameter) to step to the next and previous
+conversation of the list the agent came from."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -15,8 +18,14 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from mehvar.accounts.models import Agent
+from mehvar.accounts.selectors import team_choices
 from mehvar.conversations.models import Channel, Conversation, Priority, Status
-from mehvar.conversations.selectors import conversation_count, conversation_list
+from mehvar.conversations.selectors import (
+    SORTS,
+    conversation_count,
+    conversation_list,
+    inbox_last_event_id,
+)
 from mehvar.core.errors import DomainError, Invalid
 
 ACTIVE: list[str] = [Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD]
@@ -30,26 +39,73 @@ class InboxView:
     mine: bool = False
     unassigned: bool = False
     my_teams: bool = False
+    mentions: bool = False
 
     def filters(self, agent: Agent, team_ids: list[int]) -> dict[str, Any]:
         """This view's conversation_list / conversation_count arguments for this agent."""
         return {"status": self.statuses, "unassigned": self.unassigned,
                 "assignee_id": agent.pk if self.mine else None,
-                "team_ids": team_ids if self.my_teams else None}
+                "team_ids": team_ids if self.my_teams else None,
+                "mentioned_agent_id": agent.pk if self.mentions else None}
 
 
 VIEWS = [
     InboxView("mine", _("Mine"), ACTIVE, mine=True),
     InboxView("unassigned", _("Unassigned"), ACTIVE, unassigned=True),
     InboxView("teams", _("My teams"), ACTIVE, my_teams=True),
+    InboxView("mentions", _("Mentions"), ACTIVE, mentions=True),
     InboxView("open", _("All open"), [Status.NEW, Status.OPEN]),
     InboxView("pending", _("Pending"), [Status.PENDING]),
     InboxView("on_hold", _("On hold"), [Status.ON_HOLD]),
     InboxView("solved", _("Solved"), [Status.SOLVED]),
 ]
 VIEWS_BY_KEY = {view.key: view for view in VIEWS}
-FILTERS = {"channel": Channel, "priority": Priority}
+CHOICE_FILTERS = {"channel": Channel, "priority": Priority}
+SORT_LABELS = {"newest": _("Newest first"), "oldest": _("Oldest first"),
+               "updated": _("Latest activity")}
 COUNT_CAP = 1000  # counts above are shown as "999+"
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """The inbox choices read from a query string: view, filters, sort."""
+
+    view: InboxView
+    filters: dict[str, Any] = field(default_factory=dict)
+    sort: str = "newest"
+
+    def list_filters(self, agent: Agent, team_ids: list[int]) -> dict[str, Any]:
+        return {**self.view.filters(agent, team_ids), **self.filters}
+
+
+def inbox_query(query: QueryDict) -> InboxQuery:
+    """Parse the inbox's query string; Invalid for an unknown view, filter value or sort."""
+    view = VIEWS_BY_KEY.get(query.get("view") or "mine")
+    if view is None:
+        raise Invalid("inbox_view_invalid", _("There is no such inbox view."), field="view")
+    chosen: dict[str, Any] = {}
+    for name, choices in CHOICE_FILTERS.items():
+        value = query.get(name, "")
+        if value:
+            if value not in choices.values:
+                raise Invalid("inbox_filter_invalid",
+                              _("That filter value is not one of the choices."), field=name)
+            chosen[name] = value
+    for name in ("language", "tag"):
+        value = query.get(name, "").strip()[:100]
+        if value:
+            chosen[name] = value
+    team = query.get("team", "")
+    if team:
+        if not team.isdigit() or len(team) > 18:
+            raise Invalid("inbox_filter_invalid",
+                          _("That filter value is not one of the choices."), field="team")
+        chosen["team_id"] = int(team)
+    sort = query.get("sort") or "newest"
+    if sort not in SORTS:
+        raise Invalid("inbox_sort_invalid", _("There is no such sort order."), field="sort")
+    return InboxQuery(view=view, filters=chosen, sort=sort)
 
 
 def _rows(conversations: Sequence[Conversation]) -> list[dict[str, Any]]:
@@ -58,66 +114,72 @@ def _rows(conversations: Sequence[Conversation]) -> list[dict[str, Any]]:
     status, priority, channel = (dict(Status.choices), dict(Priority.choices),
                                  dict(Channel.choices))
     return [{
+        "id": conversation.pk,
         "subject": conversation.subject,
         "tags": conversation.tag_names,
         "customer": conversation.customer.name,
         "status": status.get(conversation.status, conversation.status),
         "priority": priority.get(conversation.priority, conversation.priority),
+        "priority_key": conversation.priority,
         "channel": channel.get(conversation.channel, conversation.channel),
         "assignee": conversation.assignee.name if conversation.assignee else "",
         "last_message_at": conversation.last_message_at,
     } for conversation in conversations]
 
 
-def _filters(query: QueryDict) -> dict[str, str]:
-    """The chosen filters; Invalid for a value that is not one of the choices."""
-    chosen: dict[str, str] = {}
-    for name, choices in FILTERS.items():
-        value = query.get(name, "")
-        if value:
-            if value not in choices.values:
-                raise Invalid("inbox_filter_invalid",
-                              _("That filter value is not one of the choices."), field=name)
-            chosen[name] = value
-    language = query.get("language", "")[:16]
-    if language:
-        chosen["language"] = language
-    return chosen
-
-
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
+    """The page; `?fragment=list` renders only the list (the live update reloads it)."""
     assert isinstance(request.user, Agent)  # login_required: an authenticated agent
-    view = VIEWS_BY_KEY.get(request.GET.get("view", "mine"))
+    agent = request.user
     context: dict[str, Any] = {"tabs": [(item, None) for item in VIEWS],
                                "channels": Channel.choices, "priorities": Priority.choices,
-                               "query": request.GET}
+                               "sorts": SORT_LABELS.items(), "query": request.GET}
     try:
-        if view is None:
-            raise Invalid("inbox_view_invalid", _("There is no such inbox view."))
-        context["view"] = view
-        filters = _filters(request.GET)
-        team_ids = list(request.user.teams.values_list("id", flat=True))
-        page = conversation_list(
-            actor=request.user, **view.filters(request.user, team_ids),
-            channel=filters.get("channel"), priority=filters.get("priority"),
-            language=filters.get("language"), cursor=request.GET.get("cursor") or None,
-            limit=25)
+        chosen = inbox_query(request.GET)
+        context["view"] = chosen.view
+        context["teams"] = team_choices(actor=agent)
+        team_ids = list(agent.teams.values_list("id", flat=True))
+        cursor = request.GET.get("cursor") or None
+        page = conversation_list(actor=agent, cursor=cursor, limit=PAGE_SIZE,
+                                 sort=chosen.sort, **chosen.list_filters(agent, team_ids))
     except DomainError as error:
         # Bad input on a page (view, filter, cursor) is a 400 there, not the API's 422.
         status = 400 if isinstance(error, Invalid) else error.status
         return render(request, "web/inbox.html", {**context, "error": error.detail},
                       status=status)
     # Each view's count under the same filters: one bounded index scan per view.
-    counts = {item.key: conversation_count(actor=request.user, cap=COUNT_CAP,
-                                           **item.filters(request.user, team_ids), **filters)
+    counts = {item.key: conversation_count(actor=agent, cap=COUNT_CAP,
+                                           **item.filters(agent, team_ids), **chosen.filters)
               for item in VIEWS}
-    next_query = request.GET.copy()
+    list_query = request.GET.copy()
+    list_query.pop("fragment", None)
+    list_query.pop("cursor", None)
+    next_query = list_query.copy()
     if page.next_cursor:
         next_query["cursor"] = page.next_cursor
-    return render(request, "web/inbox.html", {
-        **context, "page": page, "rows": _rows(page.items), "filters": filters,
-        "cap": COUNT_CAP,
-        "tabs": [(item, counts[item.key]) for item in VIEWS],
+    template = "web/inbox.html#list" if request.GET.get("fragment") == "list" else \
+        "web/inbox.html"
+    return render(request, template, {
+        **context, "page": page, "rows": _rows(page.items), "filters": chosen.filters,
+        "cap": COUNT_CAP, "tabs": [(item, counts[item.key]) for item in VIEWS],
+        "inbox_query": list_query.urlencode(),
         "next_url": f"?{next_query.urlencode()}" if page.next_cursor else "",
+        # Live updates only on the first page: older pages stay put while read.
+        "live": cursor is None, "last_event_id": inbox_last_event_id(actor=agent),
     })
+
+
+@login_required
+def inbox_poll(request: HttpRequest) -> HttpResponse:
+    """Live updates: 204 while nothing changed since `after` (the latest timeline event id the
+    page knows); otherwise 200 with a fresh poller and the `inbox-changed` event, on which the
+    list reloads itself. One primary-key lookup per poll."""
+    assert isinstance(request.user, Agent)
+    after = request.GET.get("after", "")
+    latest = inbox_last_event_id(actor=request.user)
+    if after.isdigit() and int(after) >= latest:
+        return HttpResponse(status=204)
+    response = render(request, "web/inbox.html#poller", {"last_event_id": latest})
+    response["HX-Trigger"] = "inbox-changed"
+    return response

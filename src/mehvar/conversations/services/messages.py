@@ -17,10 +17,18 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mehvar.accounts.selectors import agents_by_username
 from mehvar.conversations.errors import AttachmentTooLarge
 from mehvar.conversations.errors import ConversationErrorCode as Code
 from mehvar.conversations.html import clean_text
-from mehvar.conversations.models import Attachment, AuthorKind, Conversation, Message, Status
+from mehvar.conversations.models import (
+    Attachment,
+    AuthorKind,
+    Conversation,
+    Mention,
+    Message,
+    Status,
+)
 from mehvar.conversations.services.common import (
     cache_related,
     ensure_writable,
@@ -34,6 +42,7 @@ from mehvar.conversations.services.validation import (
     clean_language,
 )
 from mehvar.core.errors import NotFound
+from mehvar.core.fulltext import search_key
 from mehvar.core.models import TimelineEvent
 from mehvar.core.permissions import Actor, require
 from mehvar.core.timeline import timeline_event, timeline_record, timeline_record_many
@@ -41,6 +50,10 @@ from mehvar.core.timeline import timeline_event, timeline_record, timeline_recor
 MAX_FILENAME_LENGTH = 255
 _CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,10}$")
+# @username (Django's username characters) not preceded by a word character or @, so an
+# e-mail address in a note mentions nobody.
+_MENTION = re.compile(r"(?<![\w@.+-])@([\w.@+-]{1,150})")
+MAX_MENTIONS = 20
 
 
 @dataclass(frozen=True)
@@ -77,7 +90,8 @@ def message_add(
     now = timezone.now()
     message = Message.objects.create(
         conversation=locked, author_kind=AuthorKind.AGENT, author_agent_id=actor.pk,
-        is_internal=is_internal, text=body_text, html=body_html, language=language,
+        is_internal=is_internal, text=body_text, search_text=search_key(body_text),
+        html=body_html, language=language,
         channel=locked.channel, created_at=now,
     )
     changes: dict[str, Any] = {"updated_at": now}
@@ -88,6 +102,8 @@ def message_add(
         if locked.status == Status.NEW:
             changes["status"] = Status.OPEN
     events = _message_events(locked, message, actor_id=actor.pk, new_status=changes.get("status"))
+    if is_internal:
+        events.extend(_mentions_record(locked, message, actor_id=actor.pk))
     _bump(locked, changes)
     timeline_record_many(events)
     stored = [_attachment_store(message=message, upload=upload, actor_id=actor.pk)
@@ -120,7 +136,8 @@ def message_add_from_customer(
         with transaction.atomic():
             message = Message.objects.create(
                 conversation=locked, author_kind=AuthorKind.CUSTOMER,
-                author_customer_id=locked.customer_id, text=body_text, html=body_html,
+                author_customer_id=locked.customer_id, text=body_text,
+                search_text=search_key(body_text), html=body_html,
                 language=language or locked.language, channel=locked.channel,
                 external_id=external_id, created_at=now,
             )
@@ -136,6 +153,29 @@ def message_add_from_customer(
     _bump(locked, changes)
     timeline_record_many(events)
     return message
+
+
+def mentioned_usernames(text: str) -> list[str]:
+    """The @usernames in a note, in order, each once (at most MAX_MENTIONS)."""
+    names = dict.fromkeys(match.rstrip(".") for match in _MENTION.findall(text))
+    return [name for name in names if name][:MAX_MENTIONS]
+
+
+def _mentions_record(
+    conversation: Conversation, message: Message, *, actor_id: int | None
+) -> list[TimelineEvent]:
+    """Mention rows for the active agents a note names; one timeline event listing them."""
+    agents = agents_by_username(mentioned_usernames(message.text))
+    if not agents:
+        return []
+    Mention.objects.bulk_create([
+        Mention(message=message, conversation=conversation, agent=agent,
+                created_at=message.created_at) for agent in agents])
+    return [timeline_event(
+        verb="message.mentioned", actor_id=actor_id, customer_id=conversation.customer_id,
+        conversation_id=conversation.pk,
+        after={"message_id": message.pk, "agent_ids": [agent.pk for agent in agents]},
+    )]
 
 
 def _message_events(

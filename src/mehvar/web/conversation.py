@@ -1,0 +1,331 @@
+"""The conversation page: the thread, the composer, the conversation's properties edited in
+place, and the customer 360 beside it.
+
+Reads go through selectors and writes through services (both check the agent's role). With
+htmx a property change swaps only the properties block and the thread; without JavaScript
+every form posts and redirects back (post/redirect/get)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    QueryDict,
+)
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from mehvar.accounts.models import Agent
+from mehvar.accounts.selectors import agent_choices, team_choices
+from mehvar.conversations.models import Conversation, Message, Priority, Status
+from mehvar.conversations.selectors import (
+    attachment_get,
+    conversation_get,
+    conversation_last_event_id,
+    conversation_neighbours,
+    conversation_thread,
+)
+from mehvar.conversations.services.conversations import (
+    conversation_assign,
+    conversation_set_priority,
+    conversation_set_status,
+    conversation_set_tags,
+)
+from mehvar.conversations.services.messages import AttachmentUpload, message_add
+from mehvar.core.errors import DomainError, Invalid
+from mehvar.core.models import TimelineEvent
+from mehvar.core.permissions import can
+from mehvar.customers.selectors import customer_360
+from mehvar.web.inbox import inbox_query
+
+THREAD_WINDOW = 50
+PANEL_CONVERSATIONS = 10
+MAX_TAG_INPUT = 2_000
+
+
+def _agent(request: HttpRequest) -> Agent:
+    assert isinstance(request.user, Agent)  # login_required: an authenticated agent
+    return request.user
+
+
+def _neighbours(agent: Agent, conversation: Conversation,
+                inbox: str) -> tuple[int | None, int | None]:
+    """Previous and next conversation of the inbox list the agent came from (its query
+    string travels in `?inbox=`); none when there is no list or it does not parse."""
+    if not inbox:
+        return None, None
+    try:
+        chosen = inbox_query(QueryDict(inbox[:2000]))
+    except DomainError:
+        return None, None
+    team_ids = list(agent.teams.values_list("id", flat=True))
+    return conversation_neighbours(actor=agent, conversation=conversation, sort=chosen.sort,
+                                   **chosen.list_filters(agent, team_ids))
+
+
+def _properties_context(agent: Agent, conversation: Conversation) -> dict[str, Any]:
+    return {
+        "conversation": conversation,
+        "statuses": [choice for choice in Status.choices if choice[0] != Status.NEW],
+        "priorities": Priority.choices,
+        "agents": agent_choices(actor=agent),
+        "teams": team_choices(actor=agent),
+        "tag_text": ", ".join(tag.name for tag in conversation.tags.all()),
+        "may_update": can(agent, "conversation.update") and conversation.status != Status.CLOSED,
+        "may_assign": can(agent, "conversation.assign") and conversation.status != Status.CLOSED,
+    }
+
+
+def _thread_context(agent: Agent, conversation: Conversation,
+                    before: str | None) -> dict[str, Any]:
+    thread = conversation_thread(actor=agent, conversation_id=conversation.pk, before=before,
+                                 limit=THREAD_WINDOW)
+    names = _Names(agent)
+    items = [(item, None) if isinstance(item, Message) else (item, names.describe(item))
+             for item in thread.items]
+    return {"conversation": conversation, "thread": thread, "items": items}
+
+
+class _Names:
+    """Turns a system event into one line ("Status: Open → Solved"), with the agent and team
+    names it mentions looked up once, only when an event needs them."""
+
+    def __init__(self, actor: Agent) -> None:
+        self.actor = actor
+        self._agents: dict[int, str] | None = None
+        self._teams: dict[int, str] | None = None
+        self.statuses = dict(Status.choices)
+        self.priorities = dict(Priority.choices)
+
+    def agent(self, pk: Any) -> str:
+        if self._agents is None:
+            self._agents = {item.pk: item.name for item in agent_choices(actor=self.actor)}
+        return self._agents.get(pk, str(_("nobody"))) if pk else str(_("nobody"))
+
+    def team(self, pk: Any) -> str:
+        if self._teams is None:
+            self._teams = {item.pk: item.name for item in team_choices(actor=self.actor)}
+        return self._teams.get(pk, str(_("no team"))) if pk else str(_("no team"))
+
+    @staticmethod
+    def label(labels: dict[str, Any], value: Any) -> str:
+        return str(labels.get(str(value), value or "—"))
+
+    def describe(self, event: TimelineEvent) -> str:
+        before, after = event.before or {}, event.after or {}
+        if event.verb == "conversation.status_changed":
+            return str(_("Status: %(before)s → %(after)s") % {
+                "before": self.label(self.statuses, before.get("status")),
+                "after": self.label(self.statuses, after.get("status"))})
+        if event.verb == "conversation.priority_changed":
+            return str(_("Priority: %(before)s → %(after)s") % {
+                "before": self.label(self.priorities, before.get("priority")),
+                "after": self.label(self.priorities, after.get("priority"))})
+        if event.verb == "conversation.assigned":
+            return str(_("Assigned to %(agent)s (%(team)s)") % {
+                "agent": self.agent(after.get("assignee_id")),
+                "team": self.team(after.get("team_id"))})
+        if event.verb == "conversation.tags_changed":
+            return str(_("Tags: %(tags)s") % {
+                "tags": ", ".join(after.get("tags") or []) or "—"})
+        if event.verb == "conversation.created":
+            return str(_("Conversation started"))
+        return str(_("Conversation details changed"))
+
+
+@login_required
+@require_GET
+def conversation_page(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The page, or one of its fragments (`?fragment=thread|properties`) for live updates."""
+    agent = _agent(request)
+    try:
+        conversation = conversation_get(actor=agent, conversation_id=conversation_id)
+        fragment = request.GET.get("fragment", "")
+        if fragment == "properties":
+            return render(request, "web/conversation.html#properties",
+                          _properties_context(agent, conversation))
+        if fragment == "thread":
+            return render(request, "web/conversation.html#thread", _thread_context(
+                agent, conversation, request.GET.get("before") or None))
+        context = _page_context(request, agent, conversation)
+    except DomainError as error:
+        return _error_page(request, error)
+    return render(request, "web/conversation.html", context)
+
+
+def _page_context(request: HttpRequest, agent: Agent,
+                  conversation: Conversation) -> dict[str, Any]:
+    inbox = (request.GET.get("inbox") or request.POST.get("inbox") or "")[:2000]
+    previous_id, next_id = _neighbours(agent, conversation, inbox)
+    properties = _properties_context(agent, conversation)
+    thread = _thread_context(agent, conversation, request.GET.get("before") or None)
+    return {
+        **thread,
+        **properties,
+        "c360": customer_360(actor=agent, customer_id=conversation.customer_id,
+                             limit=PANEL_CONVERSATIONS),
+        "inbox": inbox, "previous_id": previous_id, "next_id": next_id,
+        "last_event_id": thread["thread"].last_event_id,
+        "may_reply": can(agent, "conversation.reply") and conversation.status != Status.CLOSED,
+        "mention_agents": [{"username": item.username, "name": item.name}
+                           for item in properties["agents"]],
+    }
+
+
+@login_required
+@require_GET
+def conversation_poll(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Live updates: 204 while the conversation's latest timeline event is the one the page
+    knows (`after`); otherwise a fresh poller and the `conversation-changed` event, on which
+    the thread and the properties reload themselves."""
+    agent = _agent(request)
+    try:
+        conversation_get(actor=agent, conversation_id=conversation_id)
+    except DomainError as error:
+        return _error_page(request, error)
+    latest = conversation_last_event_id(conversation_id=conversation_id)
+    after = request.GET.get("after", "")
+    if after.isdigit() and int(after) >= latest:
+        return HttpResponse(status=204)
+    response = render(request, "web/conversation.html#poller",
+                      {"conversation": {"pk": conversation_id}, "last_event_id": latest})
+    response["HX-Trigger"] = "conversation-changed"
+    return response
+
+
+@login_required
+@require_POST
+def conversation_message(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The composer: a public reply or an internal note (with @mentions), with files."""
+    agent = _agent(request)
+    text = request.POST.get("text", "")
+    is_internal = request.POST.get("kind") == "note"
+    try:
+        conversation = conversation_get(actor=agent, conversation_id=conversation_id)
+    except DomainError as error:
+        return _error_page(request, error)
+    try:
+        uploads = [AttachmentUpload(filename=upload.name or "", content_type=upload.content_type
+                                    or "application/octet-stream", data=upload)
+                   for upload in request.FILES.getlist("files")]
+        message = message_add(actor=agent, conversation=conversation, text=text,
+                              is_internal=is_internal, attachments=uploads)
+    except DomainError as error:
+        # The page again with the error beside the composer and the draft still in it.
+        context = _page_context(request, agent, conversation)
+        return render(request, "web/conversation.html", {
+            **context, "composer_error": error.detail, "draft": text,
+            "draft_is_note": is_internal}, status=_status(error))
+    return HttpResponseRedirect(_page_url(conversation_id, request) + f"#m-{message.pk}")
+
+
+# Property forms post `action` and its value; each maps to one service call.
+def _apply(agent: Agent, conversation: Conversation, post: QueryDict) -> None:
+    action = post.get("action", "")
+    if action == "status":
+        conversation_set_status(actor=agent, conversation=conversation,
+                                status=post.get("status", ""))
+    elif action == "solve":
+        conversation_set_status(actor=agent, conversation=conversation, status=Status.SOLVED)
+    elif action == "priority":
+        conversation_set_priority(actor=agent, conversation=conversation,
+                                  priority=post.get("priority", ""))
+    elif action == "tags":
+        raw = post.get("tags", "")[:MAX_TAG_INPUT]
+        conversation_set_tags(actor=agent, conversation=conversation,
+                              tags=[part for part in raw.split(",") if part.strip()])
+    elif action == "assign_me":
+        conversation_assign(actor=agent, conversation=conversation, assignee_id=agent.pk,
+                            team_id=conversation.team_id)
+    elif action == "assign":
+        conversation_assign(actor=agent, conversation=conversation,
+                            assignee_id=_optional_id(post.get("assignee", ""), "assignee"),
+                            team_id=_optional_id(post.get("team", ""), "team"))
+    else:
+        raise Invalid("action_invalid", _("There is no such change."), field="action")
+
+
+def _optional_id(raw: str, field: str) -> int | None:
+    if raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise Invalid("id_invalid", _("Choose one of the listed values."), field=field)
+    return int(raw)
+
+
+@login_required
+@require_POST
+def conversation_properties(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Assign, status, priority, tags in place: htmx swaps the properties block; a plain form
+    post redirects back to the page."""
+    agent = _agent(request)
+    htmx = request.headers.get("HX-Request") == "true"
+    try:
+        conversation = conversation_get(actor=agent, conversation_id=conversation_id)
+    except DomainError as error:
+        return _error_page(request, error)
+    try:
+        _apply(agent, conversation, request.POST)
+    except DomainError as error:
+        if not htmx:
+            return _error_page(request, error)
+        conversation = conversation_get(actor=agent, conversation_id=conversation_id)
+        return render(request, "web/conversation.html#properties", {
+            **_properties_context(agent, conversation), "error": error.detail},
+            status=_status(error))
+    conversation = conversation_get(actor=agent, conversation_id=conversation_id)
+    if htmx:
+        response = render(request, "web/conversation.html#properties",
+                          _properties_context(agent, conversation))
+        response["HX-Trigger"] = "conversation-changed"
+        return response
+    return HttpResponseRedirect(_page_url(conversation_id, request))
+
+
+@login_required
+@require_GET
+def conversation_attachment(request: HttpRequest, conversation_id: int,
+                            attachment_id: int) -> HttpResponseBase:
+    """Download a file. Always as an attachment with the stored type and nosniff: a file a
+    customer sent (HTML, SVG) is never rendered in Mehvar's origin."""
+    agent = _agent(request)
+    try:
+        attachment = attachment_get(actor=agent, conversation_id=conversation_id,
+                                    attachment_id=attachment_id)
+    except DomainError as error:
+        return _error_page(request, error)
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True,
+                            filename=attachment.filename,
+                            content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+def _page_url(conversation_id: int, request: HttpRequest) -> str:
+    """The page again, keeping the inbox list the agent came from."""
+    url = reverse("conversation", args=[conversation_id])
+    inbox = request.POST.get("inbox", "")[:2000]
+    if not inbox:
+        return url
+    query = QueryDict(mutable=True)
+    query["inbox"] = inbox
+    return f"{url}?{query.urlencode()}"
+
+
+def _status(error: DomainError) -> int:
+    # Bad input on a page is a 400 there, not the API's 422.
+    return 400 if isinstance(error, Invalid) else error.status
+
+
+def _error_page(request: HttpRequest, error: DomainError, **draft: Any) -> HttpResponse:
+    return render(request, "web/conversation_error.html", {"error": error.detail, **draft},
+                  status=_status(error))
