@@ -155,6 +155,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     list_query = request.GET.copy()
     list_query.pop("fragment", None)
     list_query.pop("cursor", None)
+    list_query.setdefault("view", chosen.view.key)  # the conversation page steps through it
     next_query = list_query.copy()
     if page.next_cursor:
         next_query["cursor"] = page.next_cursor
