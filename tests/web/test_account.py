@@ -8,6 +8,7 @@ from django.test import Client
 from mehvar.accounts.models import Agent, AuditLogEntry
 from mehvar.accounts.services import agent_set_preferences
 from mehvar.core.errors import Invalid, PermissionDenied
+from tests.factories.conversations import ConversationFactory
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "long enough password 1"
@@ -145,3 +146,32 @@ def test_api_requests_with_a_token_are_not_affected_by_the_middleware(api_as, re
     response = api_as(reza).get("me")
     assert response.json()["username"] == "reza"
     assert response["Content-Language"] == "en"  # the saved "fa" applies to the web UI
+
+
+def test_native_digits_are_an_opt_in_for_interface_numbers_only(reza) -> None:
+    client = signed_in(reza)
+    ConversationFactory(subject="سفارش 4512", status="open", assignee=reza)
+    latin = client.get("/inbox").content.decode()
+    assert '<span class="count">1</span>' in latin
+
+    response = client.post("/account/preferences", {
+        "language": "fa", "time_zone": "Asia/Tehran", "digits_choice": "1",
+        "native_digits": "1", "next": "/account"})
+    assert response.status_code == 302
+    reza.refresh_from_db()
+    assert reza.native_digits
+    persian = client.get("/inbox").content.decode()
+    assert '<span class="count">۱</span>' in persian  # the interface's number
+    assert "سفارش 4512" in persian  # what the customer wrote stays as written
+
+    # the header's language switch has no checkbox and leaves the choice alone
+    client.post("/account/preferences", {"language": "ar", "next": "/inbox"})
+    reza.refresh_from_db()
+    assert reza.native_digits
+    assert '<span class="count">١</span>' in client.get("/inbox").content.decode()
+    client.post("/account/preferences", {"language": "en", "next": "/inbox"})
+    assert '<span class="count">1</span>' in client.get("/inbox").content.decode()  # no en digits
+
+    client.post("/account/preferences", {"digits_choice": "1", "next": "/account"})
+    reza.refresh_from_db()
+    assert not reza.native_digits

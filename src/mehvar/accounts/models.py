@@ -37,6 +37,9 @@ class Agent(AbstractUser):
         _("interface language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # Persian (۱۲۳) or Arabic-Indic (١٢٣) digits for numbers and dates the interface shows,
+    # when the interface language is fa or ar; what people wrote is shown as written.
+    native_digits = models.BooleanField(_("native digits"), default=False)
 
     objects: ClassVar[AgentManager] = AgentManager()
 

@@ -49,12 +49,15 @@ def audit_record(
 
 
 def agent_set_preferences(
-    *, actor: Agent, language: str | None = None, time_zone: str | None = None
+    *, actor: Agent, language: str | None = None, time_zone: str | None = None,
+    native_digits: bool | None = None,
 ) -> Agent:
-    """An agent's own interface language and time zone (the header and account page set
-    them; the web middleware applies them to every page the agent opens)."""
+    """An agent's own interface language, time zone and digits (the header and account page
+    set them; the web middleware applies them to every page the agent opens)."""
     require(actor, "account.manage_own")
-    changes: dict[str, str] = {}
+    changes: dict[str, str | bool] = {}
+    if native_digits is not None:
+        changes["native_digits"] = bool(native_digits)
     if language is not None:
         if language not in dict(settings.LANGUAGES):
             raise Invalid(AccountErrorCode.LANGUAGE_INVALID,

@@ -1,4 +1,4 @@
-"""Apply a signed-in agent's own interface language and time zone to every request."""
+"""Apply a signed-in agent's own interface language, time zone and digits to every request."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
+
+from mehvar.core import digits
 
 
 class AgentPreferencesMiddleware:
@@ -20,16 +22,21 @@ class AgentPreferencesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user if settings.SESSION_COOKIE_NAME in request.COOKIES else None
+        digit_language = ""
         if user is not None and user.is_authenticated:
             language = getattr(user, "language", "")
             if language in dict(settings.LANGUAGES):
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
+            if getattr(user, "native_digits", False):
+                digit_language = translation.get_language() or ""
             try:
                 timezone.activate(zoneinfo.ZoneInfo(getattr(user, "time_zone", "") or "UTC"))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 timezone.deactivate()
+        token = digits.activate(digit_language)
         try:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+            digits.deactivate(token)

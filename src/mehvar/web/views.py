@@ -40,8 +40,12 @@ def account_preferences(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, Agent)  # login_required: an authenticated agent
     language = request.POST.get("language") or None
     time_zone = request.POST.get("time_zone") or None
+    # Only the account page has the checkbox (an unchecked box posts nothing).
+    native_digits = (request.POST.get("native_digits") == "1"
+                     if request.POST.get("digits_choice") else None)
     try:
-        agent_set_preferences(actor=request.user, language=language, time_zone=time_zone)
+        agent_set_preferences(actor=request.user, language=language, time_zone=time_zone,
+                              native_digits=native_digits)
     except Invalid as error:
         return render(request, "web/account/settings.html", {
             "time_zones": time_zone_names(), "error": error.detail,
