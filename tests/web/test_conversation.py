@@ -17,9 +17,9 @@ from mehvar.conversations.services.conversations import (
     conversation_set_status,
 )
 from mehvar.conversations.services.messages import (
+    mentioned_usernames,
     message_add,
     message_add_from_customer,
-    mentioned_usernames,
 )
 from tests.factories.conversations import ConversationFactory, MessageFactory
 
@@ -57,7 +57,8 @@ def test_thread_shows_customer_messages_replies_notes_and_events(agent) -> None:
     assert html.count('class="message from-agent"') == 1
     assert html.count('class="message from-customer"') == 2
     assert "Status: Open → Pending" in html  # the system event between the messages
-    assert "مریم احمدی" in html and "+989121234567" in html  # the customer 360 beside it
+    assert "مریم احمدی" in html
+    assert "+989121234567" in html
     assert response.context["c360"].customer.pk == conversation.customer_id
 
 
@@ -67,7 +68,8 @@ def test_hostile_message_content_is_shown_as_text(agent) -> None:
         conversation=conversation,
         text="<script>alert(1)</script><img src=x onerror=alert(2)> \u202eexe.pdf " + "x" * 5000)
     html = browser(agent).get(f"/conversations/{conversation.pk}").content.decode()
-    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "<script>alert(1)" not in html
+    assert "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert '<div class="body" dir="auto">&lt;script&gt;' in html  # isolated direction
 
@@ -82,7 +84,8 @@ def test_reply_and_note_with_mentions(agent, make_agent) -> None:
     assert reply.status_code == 302
     stored = Message.objects.filter(conversation=conversation).latest("id")
     assert reply["Location"].endswith(f"?inbox=view%3Dopen#m-{stored.pk}")
-    assert not stored.is_internal and stored.author_agent_id == agent.pk
+    assert not stored.is_internal
+    assert stored.author_agent_id == agent.pk
 
     note = client.post(f"/conversations/{conversation.pk}/messages",
                        {"kind": "note", "text": "@sara لطفاً بررسی کن، ایمیل a@b.com"})
@@ -112,7 +115,8 @@ def test_a_failed_reply_keeps_the_draft(agent, settings) -> None:
                                    {"kind": "note", "text": draft})
     assert response.status_code == 400
     html = response.content.decode()
-    assert draft in html and 'id="composer-error"' in html
+    assert draft in html
+    assert 'id="composer-error"' in html
     assert Message.objects.filter(conversation=conversation).count() == 1
 
 
@@ -123,7 +127,8 @@ def test_properties_change_in_place(agent, supervisor) -> None:
     url = f"/conversations/{conversation.pk}/properties"
 
     status = client.post(url, {"action": "status", "status": "on_hold"}, headers=HTMX)
-    assert status.status_code == 200 and status["HX-Trigger"] == "conversation-changed"
+    assert status.status_code == 200
+    assert status["HX-Trigger"] == "conversation-changed"
     assert 'id="properties"' in status.content.decode()
     assert "<html" not in status.content.decode()  # only the block is swapped
     client.post(url, {"action": "priority", "priority": "urgent"}, headers=HTMX)
@@ -162,7 +167,8 @@ def test_an_analyst_reads_but_cannot_write(agent, analyst) -> None:
     conversation = persian_conversation(agent)
     client = browser(analyst)
     html = client.get(f"/conversations/{conversation.pk}").content.decode()
-    assert 'id="composer"' not in html and "disabled" in html
+    assert 'id="composer"' not in html
+    assert "disabled" in html
     reply = client.post(f"/conversations/{conversation.pk}/messages",
                         {"kind": "reply", "text": "hello"})
     assert reply.status_code == 403
@@ -192,9 +198,11 @@ def test_live_updates_reload_when_the_conversation_changes(agent) -> None:
     assert client.get(poll).status_code == 204
     message_add_from_customer(conversation=conversation, text="هنوز منتظرم")
     changed = client.get(poll)
-    assert changed.status_code == 200 and changed["HX-Trigger"] == "conversation-changed"
+    assert changed.status_code == 200
+    assert changed["HX-Trigger"] == "conversation-changed"
     thread = client.get(f"/conversations/{conversation.pk}?fragment=thread").content.decode()
-    assert "هنوز منتظرم" in thread and "<html" not in thread
+    assert "هنوز منتظرم" in thread
+    assert "<html" not in thread
 
 
 def test_previous_and_next_follow_the_inbox_list(agent) -> None:
@@ -208,9 +216,11 @@ def test_previous_and_next_follow_the_inbox_list(agent) -> None:
                          ).context
     assert (context["previous_id"], context["next_id"]) == (older.pk, newer.pk)
     first = client.get(f"/conversations/{newer.pk}?inbox={inbox}").context
-    assert first["previous_id"] is None and first["next_id"] == middle.pk
+    assert first["previous_id"] is None
+    assert first["next_id"] == middle.pk
     bad = client.get(f"/conversations/{middle.pk}?inbox={quote('view=nonsense')}")
-    assert bad.status_code == 200 and bad.context["next_id"] is None
+    assert bad.status_code == 200
+    assert bad.context["next_id"] is None
 
 
 def test_long_threads_open_at_the_latest_messages(agent) -> None:
@@ -219,7 +229,8 @@ def test_long_threads_open_at_the_latest_messages(agent) -> None:
     client = browser(agent)
     latest = client.get(f"/conversations/{conversation.pk}").context
     shown = [item for item, line in latest["items"] if line is None]
-    assert len(shown) == 50 and latest["thread"].earlier
+    assert len(shown) == 50
+    assert latest["thread"].earlier
     earlier = client.get(f"/conversations/{conversation.pk}?before={latest['thread'].earlier}")
     older = [item for item, line in earlier.context["items"] if line is None]
     assert len(older) == 10

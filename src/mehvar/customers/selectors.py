@@ -11,13 +11,14 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from mehvar.conversations import selectors as conversation_selectors
-from mehvar.core.errors import NotFound
+from mehvar.core.errors import Conflict, Invalid, NotFound
 from mehvar.core.models import TimelineEvent
 from mehvar.core.pagination import Page, keyset_page
 from mehvar.core.permissions import Actor, require
 from mehvar.core.text import normalize_text
 from mehvar.customers.errors import CustomerErrorCode as Code
 from mehvar.customers.identities import identity_candidates
+from mehvar.customers.merging import TOMBSTONES, customer_references, merged_profile
 from mehvar.customers.models import Customer, Identity, IdentityKind, Organization
 
 DEFAULT_PAGE_SIZE = 25
@@ -39,6 +40,18 @@ class Customer360:
     conversations: Page[Any]
     timeline: Page[TimelineEvent]
     stats: dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class MergePreview:
+    """What customer_merge(source, target) would do now: `moves` has the same keys and counts
+    as the merge's recorded `moved`; `profile` lists (field, target's value, merged value) for
+    the profile fields that would change."""
+
+    source: Customer
+    target: Customer
+    moves: dict[str, int]
+    profile: list[tuple[str, Any, Any]]
 
 
 class DuplicateSuggestion(NamedTuple):
@@ -220,3 +233,41 @@ def customer_360(
         stats={"by_status": dict(counts.get("by_status", {})),
                "by_channel": dict(counts.get("by_channel", {}))},
     )
+
+
+def customer_merge_preview(*, actor: Actor, source_id: int, target_id: int) -> MergePreview:
+    """The effect of merging `source` into `target`, computed with the merge's own rules
+    (customers.merging), refused for the same reasons the merge would refuse: into itself
+    (Invalid), an unknown id (NotFound), one already merged (Conflict). One query per
+    reference to customers plus two."""
+    require(actor, "customer.view")
+    if source_id == target_id:
+        raise Invalid(Code.CUSTOMER_MERGE_INTO_SELF,
+                      _("A customer cannot be merged into itself."), field="source_id")
+    rows = _customers().in_bulk([source_id, target_id])
+    if source_id not in rows or target_id not in rows:
+        raise NotFound(Code.CUSTOMER_NOT_FOUND, _("No customer has this id."))
+    source, target = rows[source_id], rows[target_id]
+    if source.is_merged or target.is_merged:
+        raise Conflict(Code.CUSTOMER_ALREADY_MERGED,
+                       _("One of these customers was already merged into another."))
+    moves = {reference.key: reference.model._base_manager.filter(
+                 **{reference.field: source_id}).count()
+             for reference in customer_references()}
+    moves[TOMBSTONES] = Customer.objects.filter(merged_into_id=source_id).count()
+    profile = [(field, getattr(target, field), value)
+               for field, value in merged_profile(source=source, target=target).items()
+               if getattr(target, field) != value]
+    return MergePreview(source=source, target=target, moves=moves, profile=profile)
+
+
+def customer_count(*, actor: Actor, q: str, cap: int = 1000) -> int:
+    """How many live customers customer_list(q=...) finds, counting at most `cap` (global
+    search shows "999+")."""
+    require(actor, "customer.view")
+    key = normalize_text(q)[:MAX_QUERY_LENGTH]
+    if not key:
+        return 0
+    matching = Customer.objects.filter(merged_into__isnull=True).filter(
+        Q(name_key__contains=key) | Q(pk__in=_identity_matches(q)))
+    return matching.values("pk")[:cap].count()

@@ -24,6 +24,7 @@ from mehvar.core.timeline import timeline_event, timeline_record, timeline_recor
 from mehvar.customers import validation
 from mehvar.customers.errors import CustomerErrorCode as Code
 from mehvar.customers.identities import identity_match_key, normalize_identity
+from mehvar.customers.merging import TOMBSTONES, customer_references, merged_profile
 from mehvar.customers.models import Customer, Identity, JourneyStage, Organization, Tier
 
 CUSTOMER_FIELDS = (
@@ -311,7 +312,7 @@ def customer_merge(*, actor: Actor, source: Customer, target: Customer) -> Custo
     Identity.objects.filter(customer=source, is_primary=True, kind__in=primary_kinds).update(
         is_primary=False)
     moved = _move_references(source=source, target=target)
-    before, after = _apply(target, _merged_profile(source=source, target=target))
+    before, after = _apply(target, merged_profile(source=source, target=target))
     if after:
         target.save(update_fields=[*after, "updated_at"])
     source.merged_into = target
@@ -326,40 +327,15 @@ def customer_merge(*, actor: Actor, source: Customer, target: Customer) -> Custo
 
 
 def _move_references(*, source: Customer, target: Customer) -> dict[str, int]:
-    """Re-point every foreign key to the source at the target, found through the model's
-    reverse relations, so contexts built later are covered without being imported here."""
+    """Re-point every foreign key to the source at the target (merging.customer_references,
+    which the preview counts too)."""
     moved: dict[str, int] = {}
-    for relation in Customer._meta.get_fields(include_hidden=True):
-        if not (relation.auto_created and not relation.concrete and relation.one_to_many):
-            continue
-        field = relation.field  # type: ignore[union-attr]
-        if field.model is Customer:
-            continue  # merged_into: tombstones are re-pointed below
-        count = field.model._base_manager.filter(**{field.name: source}).update(
-            **{field.name: target})
-        moved[f"{field.model._meta.label_lower}.{field.name}"] = count
+    for reference in customer_references():
+        moved[reference.key] = reference.model._base_manager.filter(
+            **{reference.field: source}).update(**{reference.field: target})
     # Customers merged into the source earlier now point at the surviving target directly.
-    moved["customers.customer.merged_into"] = Customer.objects.filter(
-        merged_into=source).update(merged_into=target)
+    moved[TOMBSTONES] = Customer.objects.filter(merged_into=source).update(merged_into=target)
     return moved
-
-
-def _merged_profile(*, source: Customer, target: Customer) -> dict[str, Any]:
-    tags = list(dict.fromkeys([*target.segment_tags, *source.segment_tags]))
-    notes = "\n\n".join(note for note in (target.notes, source.notes) if note)
-    return {
-        "segment_tags": tags[: validation.MAX_TAGS],
-        "custom_attributes": {**source.custom_attributes, **target.custom_attributes},
-        "consent": {**source.consent, **target.consent},
-        "lifetime_value": validation.clean_money(
-            target.lifetime_value + source.lifetime_value, field="lifetime_value"),
-        "cost_to_serve": validation.clean_money(
-            target.cost_to_serve + source.cost_to_serve, field="cost_to_serve"),
-        "notes": notes[: validation.MAX_NOTES_LENGTH],
-        "language": target.language or source.language,
-        "time_zone": target.time_zone or source.time_zone,
-        "organization_id": target.organization_id or source.organization_id,
-    }
 
 
 # --- helpers -------------------------------------------------------------------------------
