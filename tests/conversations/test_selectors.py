@@ -13,6 +13,7 @@ from django.utils import timezone
 from mehvar.accounts.models import Agent, Team
 from mehvar.conversations.models import Conversation
 from mehvar.conversations.selectors import (
+    conversation_counts,
     conversation_counts_for_customer,
     conversation_get,
     conversation_list,
@@ -146,6 +147,21 @@ def test_conversation_list_query_count_is_constant(
 
     assert len(names) == size
     assert names[0][3] == ["vip", "فوری"]
+
+
+def test_counts_for_several_filter_sets_in_one_query_and_capped(
+    analyst: Agent, django_assert_num_queries: Callable[..., Any],
+) -> None:
+    ConversationFactory.create_batch(5, status="open", channel="email")
+    ConversationFactory.create_batch(2, status="pending", channel="sms")
+    with django_assert_num_queries(1):
+        counts = conversation_counts(actor=analyst, cap=4, views={
+            "open": {"status": ["open"]}, "pending": {"status": ["pending"]},
+            "sms": {"channel": "sms"}, "no_teams": {"team_ids": []},
+            "all": {}})
+    assert counts == {"open": 4, "pending": 2, "sms": 2, "no_teams": 0, "all": 4}
+    with pytest.raises(PermissionDenied):
+        conversation_counts(actor=None, views={"all": {}})  # type: ignore[arg-type]
 
 
 def test_conversation_list_needs_a_role(db: None) -> None:

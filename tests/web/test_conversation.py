@@ -132,7 +132,7 @@ def test_properties_change_in_place(agent, supervisor) -> None:
     assert 'id="properties"' in status.content.decode()
     assert "<html" not in status.content.decode()  # only the block is swapped
     client.post(url, {"action": "priority", "priority": "urgent"}, headers=HTMX)
-    client.post(url, {"action": "tags", "tags": "فوری, Αποστολή ,vip"}, headers=HTMX)
+    client.post(url, {"action": "tags", "tags": "فوری، Αποστολή ,vip"}, headers=HTMX)
     client.post(url, {"action": "assign", "assignee": str(supervisor.pk), "team": str(team.pk)},
                 headers=HTMX)
     conversation.refresh_from_db()

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -68,7 +70,7 @@ def conversation_get(*, actor: Actor, conversation_id: int) -> Conversation:
 
 @dataclass(frozen=True)
 class ConversationFilter:
-    """conversation_list's and conversation_count's filters. Every one is optional and they
+    """conversation_list's and conversation_counts' filters. Every one is optional and they
     combine with AND; `status` accepts several values; `unassigned=True` takes precedence
     over `assignee_id`; `team_ids` keeps the conversations of any of those teams; `tag` is
     normalised as stored tags are; `mentioned_agent_id` keeps conversations with a note that
@@ -131,12 +133,29 @@ def conversation_list(
     return page
 
 
-def conversation_count(*, actor: Actor, cap: int = 1000, **filters: Any) -> int:
-    """How many conversations match conversation_list's filters, counting at most `cap` (the
-    inbox shows "999+"): each count stays an index range scan of at most `cap` rows."""
+def conversation_counts(
+    *, actor: Actor, cap: int = 1000, views: dict[str, dict[str, Any]]
+) -> dict[str, int]:
+    """How many conversations match each of several ConversationFilter sets (the inbox's
+    views), counting at most `cap` each (the inbox shows "999+"), in one round trip: one
+    SELECT of bounded COUNT subqueries, each an index range scan of at most `cap` rows."""
     require(actor, "conversation.view")
-    matching = ConversationFilter(**filters).apply(Conversation.objects.all())
-    return matching.values("id")[:cap].count()
+    if not views:
+        return {}
+    parts, params = [], []
+    for filters in views.values():
+        matching = ConversationFilter(**filters).apply(Conversation.objects.all())
+        try:
+            sql, part_params = matching.values("id")[:cap].query.sql_with_params()
+        except EmptyResultSet:  # a filter that matches nothing, e.g. no teams for "my teams"
+            parts.append("0")
+            continue
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        row = cursor.fetchone()
+    return {key: int(count) for key, count in zip(views, row, strict=True)}
 
 
 def _load_tag_names(conversations: Sequence[Conversation]) -> None:

@@ -44,6 +44,7 @@ from mehvar.core.errors import DomainError, Invalid
 from mehvar.core.models import TimelineEvent
 from mehvar.core.permissions import can
 from mehvar.customers.selectors import customer_360
+from mehvar.web.customer_forms import split_tags
 from mehvar.web.inbox import inbox_query
 
 THREAD_WINDOW = 50
@@ -240,8 +241,7 @@ def _apply(agent: Agent, conversation: Conversation, post: QueryDict) -> None:
                                   priority=post.get("priority", ""))
     elif action == "tags":
         raw = post.get("tags", "")[:MAX_TAG_INPUT]
-        conversation_set_tags(actor=agent, conversation=conversation,
-                              tags=[part for part in raw.split(",") if part.strip()])
+        conversation_set_tags(actor=agent, conversation=conversation, tags=split_tags(raw))
     elif action == "assign_me":
         conversation_assign(actor=agent, conversation=conversation, assignee_id=agent.pk,
                             team_id=conversation.team_id)

@@ -14,6 +14,12 @@ from mehvar.core.errors import DomainError, Invalid
 from mehvar.customers.models import Customer, IdentityKind, JourneyStage, Organization, Tier
 
 _TAG_SEPARATORS = re.compile(r"[,،؛;\n]")  # Latin and Arabic commas and semicolons
+
+
+def split_tags(raw: str) -> list[str]:
+    """Tags typed in one field, separated by Latin or Arabic commas or semicolons (a Persian or
+    Arabic keyboard types ، and ؛), without blanks."""
+    return [tag.strip() for tag in _TAG_SEPARATORS.split(raw) if tag.strip()]
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 # Service field names that the forms call otherwise.
 _FORM_FIELD = {"organization_id": "organization"}
@@ -75,8 +81,7 @@ class CustomerForm(forms.Form):
         return {
             "name": data["name"], "language": data["language"], "time_zone": data["time_zone"],
             "tier": data["tier"], "journey_stage": data["journey_stage"],
-            "segment_tags": [tag.strip() for tag in _TAG_SEPARATORS.split(data["segment_tags"])
-                             if tag.strip()],
+            "segment_tags": split_tags(data["segment_tags"]),
             "lifetime_value": data["lifetime_value"].translate(_DIGITS),
             "cost_to_serve": data["cost_to_serve"].translate(_DIGITS),
             "organization_id": int(organization) if organization else None,

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from mehvar.accounts.models import Agent
@@ -22,10 +25,11 @@ from mehvar.accounts.selectors import team_choices
 from mehvar.conversations.models import Channel, Conversation, Priority, Status
 from mehvar.conversations.selectors import (
     SORTS,
-    conversation_count,
+    conversation_counts,
     conversation_list,
     inbox_last_event_id,
 )
+from mehvar.core import digits
 from mehvar.core.errors import DomainError, Invalid
 
 ACTIVE: list[str] = [Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD]
@@ -42,7 +46,7 @@ class InboxView:
     mentions: bool = False
 
     def filters(self, agent: Agent, team_ids: list[int]) -> dict[str, Any]:
-        """This view's conversation_list / conversation_count arguments for this agent."""
+        """This view's conversation_list / conversation_counts arguments for this agent."""
         return {"status": self.statuses, "unassigned": self.unassigned,
                 "assignee_id": agent.pk if self.mine else None,
                 "team_ids": team_ids if self.my_teams else None,
@@ -108,13 +112,15 @@ def inbox_query(query: QueryDict) -> InboxQuery:
     return InboxQuery(view=view, filters=chosen, sort=sort)
 
 
-def _rows(conversations: Sequence[Conversation]) -> list[dict[str, Any]]:
-    """What each table row shows, with the choice labels looked up once per page
-    (Model.get_FOO_display rebuilds the choices dict on every call)."""
+def _rows(conversations: Sequence[Conversation], inbox_query: str) -> list[dict[str, Any]]:
+    """What each table row shows, prepared once per page: choice labels from dicts built once
+    (Model.get_FOO_display rebuilds them on every call), the link and the local time as text
+    (template filters per cell were a third of the page's rendering time)."""
     status, priority, channel = (dict(Status.choices), dict(Priority.choices),
                                  dict(Channel.choices))
+    back = urlencode({"inbox": inbox_query})
     return [{
-        "id": conversation.pk,
+        "href": f"/conversations/{conversation.pk}?{back}",
         "subject": conversation.subject,
         "tags": conversation.tag_names,
         "customer": conversation.customer.name,
@@ -124,7 +130,13 @@ def _rows(conversations: Sequence[Conversation]) -> list[dict[str, Any]]:
         "channel": channel.get(conversation.channel, conversation.channel),
         "assignee": conversation.assignee.name if conversation.assignee else "",
         "last_message_at": conversation.last_message_at,
+        "last_message_text": _local(conversation.last_message_at),
     } for conversation in conversations]
+
+
+def _local(moment: datetime | None) -> str:
+    """Year-month-day hour:minute in the agent's time zone and digits."""
+    return digits.localize(localtime(moment).strftime("%Y-%m-%d %H:%M")) if moment else ""
 
 
 @login_required
@@ -148,10 +160,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         status = 400 if isinstance(error, Invalid) else error.status
         return render(request, "web/inbox.html", {**context, "error": error.detail},
                       status=status)
-    # Each view's count under the same filters: one bounded index scan per view.
-    counts = {item.key: conversation_count(actor=agent, cap=COUNT_CAP,
-                                           **item.filters(agent, team_ids), **chosen.filters)
-              for item in VIEWS}
+    # Each view's count under the same filters: one bounded index scan per view, all in one
+    # round trip.
+    counts = conversation_counts(actor=agent, cap=COUNT_CAP, views={
+        item.key: {**item.filters(agent, team_ids), **chosen.filters} for item in VIEWS})
     list_query = request.GET.copy()
     list_query.pop("fragment", None)
     list_query.pop("cursor", None)
@@ -162,7 +174,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     template = "web/inbox.html#list" if request.GET.get("fragment") == "list" else \
         "web/inbox.html"
     return render(request, template, {
-        **context, "page": page, "rows": _rows(page.items), "filters": chosen.filters,
+        **context, "page": page, "rows": _rows(page.items, list_query.urlencode()),
+        "filters": chosen.filters,
         "cap": COUNT_CAP, "tabs": [(item, counts[item.key]) for item in VIEWS],
         "inbox_query": list_query.urlencode(),
         "next_url": f"?{next_query.urlencode()}" if page.next_cursor else "",
