@@ -16,7 +16,10 @@ bench/seed.py (--conversations, default 100,000 with 1,000,000 messages), then
    bench/profiles/mehvar.json: `latency` (the same two GETs, the peer's method), then
    `create --concurrency 1,8` (closed-loop POST /api/v1/conversations with wrk, or Python
    threads when wrk is missing and cannot be installed);
-3. the RSS of the gunicorn master and of each worker, sampled every 0.2 s from start to stop.
+3. the RSS of the gunicorn master and of each worker, sampled every 0.2 s from start to stop;
+4. the agent UI's pages with a signed-in session (bench/ui.py: inbox views, conversation,
+   customer 360, search; --samples sequential GETs each; `--no-ui` skips, `--ui-only` skips
+   the peer harness).
 
 The server is stopped (its process group) after each backend and on any exit. Raw results
 go to var/bench/results.jsonl (one summary line per backend, plus the harness's lines in
@@ -46,6 +49,7 @@ from urllib.parse import urlparse
 
 import measure
 import report
+import ui
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
@@ -300,6 +304,15 @@ class Backend:
                     f"p99 {report.f(lat['p99_ms'])} ms, non-200: {lat['non_200']}, "
                     f"items {lat['items']}"
                 )
+            if not a.no_ui:
+                log(f"{self.name}: UI pages (bench/ui.py), {a.samples} sequential GETs each")
+                try:
+                    out["ui"] = ui.run(a.port, self.env, a.ui_agent, a.samples, log=log)
+                except (RuntimeError, OSError, subprocess.SubprocessError, ValueError) as error:
+                    log(f"{self.name}: UI measurement FAILED: {error}")
+                    out["ui"] = {"error": str(error)}
+            if a.ui_only:
+                return out
             label = f"mehvar {self.name} {state['conversations']}"
             log(f"{self.name}: peer harness latency")
             self.harness(
@@ -482,6 +495,13 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="measure the databases kept by an earlier --keep-db run (no seeding)",
     )
+    ap.add_argument("--no-ui", action="store_true", help="skip the UI pages (bench/ui.py)")
+    ap.add_argument(
+        "--ui-only",
+        action="store_true",
+        help="measure the UI pages and the API reads only: no peer harness",
+    )
+    ap.add_argument("--ui-agent", default="bench-leila", help="seeded agent the UI signs in as")
     ap.add_argument("--seed-timeout", type=float, default=3600)
     ap.add_argument("--peer-timeout", type=float, default=1800)
     a = ap.parse_args()
@@ -536,6 +556,16 @@ def main() -> int:
         "",
         report.table(summaries),
     ]
+    for s in summaries:
+        if s.get("ui", {}).get("pages"):
+            text += [
+                "",
+                f"UI pages, {s['backend']} (signed in as {s['ui']['agent']}):",
+                "",
+                ui.table(s["ui"]),
+            ]
+        elif s.get("ui", {}).get("error"):
+            text += ["", f"UI pages, {s['backend']}: failed: {s['ui']['error'][:300]}"]
     peer = report.peer_table(summaries)
     if peer:
         text += [
