@@ -173,11 +173,6 @@ def test_text_contrast_is_at_least_4_5_to_1(
     assert [item for item in measured if item["ratio"] < 4.5] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: base.html's header language <select> submits on change, so the first "
-    "arrow key switches the language (WCAG 3.2.2 On input); remove this mark once fixed",
-)
 def test_arrow_keys_on_the_language_select_do_not_switch_the_page(signed_in_page, agent) -> None:
     page = signed_in_page(agent)
     page.goto("/inbox")

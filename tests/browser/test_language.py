@@ -21,8 +21,9 @@ def brand_edges(page: Page) -> tuple[float, float]:
 
 
 def switch_language(page: Page, code: str) -> None:
+    page.select_option("#language", code)
     with page.expect_navigation():
-        page.select_option("#language", code)
+        page.click("form.language button[type=submit]")
 
 
 def test_persian_mirrors_the_layout(signed_in_page, agent, multilingual_inbox) -> None:
