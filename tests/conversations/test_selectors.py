@@ -308,7 +308,7 @@ def test_counts_for_customer(django_assert_num_queries: Any, db: None) -> None:
     ConversationFactory.create_batch(3, customer=customer, status="open", channel="whatsapp")
     ConversationFactory.create_batch(4, status="new", channel="sms")
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         counts = conversation_counts_for_customer(customer_id=customer.pk)
 
     assert counts == {"by_status": {"open": 5, "solved": 1},

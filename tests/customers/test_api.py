@@ -340,7 +340,7 @@ def test_360_query_count_is_constant(api_as, agent, analyst, customer,
     history(customer, agent, conversations=conversations, events=events)
     client = api_as(analyst)
     client.get(f"customers/{customer.pk}/360")  # first use of the token
-    with django_assert_num_queries(7):  # token + the six of selectors.customer_360
+    with django_assert_num_queries(6):  # token + the five of selectors.customer_360
         response = client.get(f"customers/{customer.pk}/360")
     assert response.status_code == 200
 

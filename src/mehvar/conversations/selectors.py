@@ -6,13 +6,14 @@ Query budget (each asserted in tests/conversations/test_selectors.py):
 - conversation_get: 2 (the row with customer, team and assignee; its tags).
 - conversation_messages: 2 (messages with their agents; their attachments), or 1 more to tell
   an empty page from an unknown conversation.
-- conversation_list_for_customer: 1. conversation_counts_for_customer: 2.
+- conversation_list_for_customer: 1. conversation_counts_for_customer: 1.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -182,15 +183,17 @@ def conversation_list_for_customer(
 
 
 def conversation_counts_for_customer(*, customer_id: int) -> dict[str, dict[str, int]]:
-    """{"by_status": {status: n}, "by_channel": {channel: n}}, only values that occur (two
-    aggregate queries). No permission check, as for conversation_list_for_customer."""
-    rows = Conversation.objects.filter(customer_id=customer_id).order_by()
-    by_status = rows.values_list("status").annotate(n=Count("id"))
-    by_channel = rows.values_list("channel").annotate(n=Count("id"))
-    return {
-        "by_status": dict(by_status),
-        "by_channel": dict(by_channel),
-    }
+    """{"by_status": {status: n}, "by_channel": {channel: n}}, only values that occur (one
+    aggregate query over (status, channel) pairs). No permission check, as for
+    conversation_list_for_customer."""
+    pairs = (Conversation.objects.filter(customer_id=customer_id).order_by()
+             .values_list("status", "channel").annotate(n=Count("id")))
+    by_status: dict[str, int] = {}
+    by_channel: dict[str, int] = {}
+    for status, channel, count in pairs:
+        by_status[status] = by_status.get(status, 0) + count
+        by_channel[channel] = by_channel.get(channel, 0) + count
+    return {"by_status": by_status, "by_channel": by_channel}
 
 
 # --- messages ------------------------------------------------------------------------------
@@ -278,14 +281,13 @@ class Thread:
 
     items: list[Message | TimelineEvent]
     earlier: str | None
-    last_event_id: int
 
 
 def conversation_thread(
     *, actor: Actor, conversation_id: int, before: str | None = None, limit: int = 50
 ) -> Thread:
     """One window of the thread, newest messages last (three queries: messages with their
-    agents and attachments, events, the latest event id)."""
+    agents, their attachments, the events)."""
     require(actor, "conversation.view")
     page = keyset_page(_messages_queryset(conversation_id), field="created_at", cursor=before,
                        limit=limit)
@@ -299,20 +301,27 @@ def conversation_thread(
     window = list(events.order_by("-at", "-id")[:MAX_THREAD_EVENTS])
     items: list[Message | TimelineEvent] = sorted(
         [*messages, *window], key=lambda item: (_when(item), isinstance(item, Message)))
-    return Thread(items=items, earlier=page.next_cursor,
-                  last_event_id=conversation_last_event_id(conversation_id=conversation_id))
+    return Thread(items=items, earlier=page.next_cursor)
 
 
 def _when(item: Message | TimelineEvent) -> Any:
     return item.created_at if isinstance(item, Message) else item.at
 
 
-def conversation_last_event_id(*, conversation_id: int) -> int:
-    """The id of the conversation's latest timeline event (0 when none): the live-update poll
-    compares it with what the page shows. No permission check: callers have made it."""
-    latest = (TimelineEvent.objects.filter(conversation_id=conversation_id)
-              .order_by("-id").values_list("id", flat=True).first())
-    return latest or 0
+def conversation_version(*, actor: Actor, conversation_id: int) -> int:
+    """When the conversation last changed, in microseconds since the epoch (one primary-key
+    lookup): every write to it — a message, a note, status, priority, assignment, tags —
+    moves `updated_at`, so the live-update poll compares this with what the page shows."""
+    require(actor, "conversation.view")
+    updated_at = (Conversation.objects.filter(pk=conversation_id)
+                  .values_list("updated_at", flat=True).first())
+    if updated_at is None:
+        raise conversation_not_found()
+    return version_of(updated_at)
+
+
+def version_of(updated_at: datetime) -> int:
+    return int(updated_at.timestamp() * 1_000_000)
 
 
 def inbox_last_event_id(*, actor: Actor) -> int:

@@ -217,7 +217,7 @@ def customer_360(
     limit: int = DEFAULT_PAGE_SIZE,
 ) -> Customer360:
     """Profile, organization, identities, one page of conversations on every channel, one
-    page of the timeline, and conversation counts by status and channel: six queries."""
+    page of the timeline, and conversation counts by status and channel: five queries."""
     require(actor, "customer.view")
     require(actor, "conversation.view")
     customer = customer_get(actor=actor, customer_id=customer_id)

@@ -29,9 +29,10 @@ from mehvar.conversations.models import Conversation, Message, Priority, Status
 from mehvar.conversations.selectors import (
     attachment_get,
     conversation_get,
-    conversation_last_event_id,
     conversation_neighbours,
     conversation_thread,
+    conversation_version,
+    version_of,
 )
 from mehvar.conversations.services.conversations import (
     conversation_assign,
@@ -174,7 +175,7 @@ def _page_context(request: HttpRequest, agent: Agent,
         "c360": customer_360(actor=agent, customer_id=conversation.customer_id,
                              limit=PANEL_CONVERSATIONS),
         "inbox": inbox, "previous_id": previous_id, "next_id": next_id,
-        "last_event_id": thread["thread"].last_event_id,
+        "version": version_of(conversation.updated_at),
         "may_reply": can(agent, "conversation.reply") and conversation.status != Status.CLOSED,
         "mention_agents": [{"username": item.username, "name": item.name}
                            for item in properties["agents"]],
@@ -184,20 +185,19 @@ def _page_context(request: HttpRequest, agent: Agent,
 @login_required
 @require_GET
 def conversation_poll(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    """Live updates: 204 while the conversation's latest timeline event is the one the page
-    knows (`after`); otherwise a fresh poller and the `conversation-changed` event, on which
-    the thread and the properties reload themselves."""
+    """Live updates: 204 while the conversation's version is the one the page shows
+    (`after`); otherwise a fresh poller and the `conversation-changed` event, on which the
+    thread and the properties reload themselves. One primary-key lookup per poll."""
     agent = _agent(request)
     try:
-        conversation_get(actor=agent, conversation_id=conversation_id)
+        latest = conversation_version(actor=agent, conversation_id=conversation_id)
     except DomainError as error:
         return _error_page(request, error)
-    latest = conversation_last_event_id(conversation_id=conversation_id)
     after = request.GET.get("after", "")
     if after.isdigit() and int(after) >= latest:
         return HttpResponse(status=204)
     response = render(request, "web/conversation.html#poller",
-                      {"conversation": {"pk": conversation_id}, "last_event_id": latest})
+                      {"conversation": {"pk": conversation_id}, "version": latest})
     response["HX-Trigger"] = "conversation-changed"
     return response
 
