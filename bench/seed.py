@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import datetime as dt
+import functools
 import importlib
 import json
 import os
@@ -75,6 +76,7 @@ from django.db import connection, models, transaction  # noqa: E402
 from mehvar.accounts.models import Agent, Role, Team  # noqa: E402
 from mehvar.accounts.services import agent_create, team_create, token_create  # noqa: E402
 from mehvar.conversations.models import Conversation, Message, Tag  # noqa: E402
+from mehvar.core.fulltext import search_key as _search_key  # noqa: E402
 from mehvar.core.models import TimelineEvent  # noqa: E402
 from mehvar.core.text import normalize_text  # noqa: E402
 from mehvar.customers.models import Customer, Identity, Organization  # noqa: E402
@@ -95,6 +97,12 @@ from seed_pools import (  # noqa: E402
 )
 
 TXT = load_text_pools()
+
+
+@functools.lru_cache(maxsize=200_000)
+def search_key(text: str) -> str:
+    """The search key the services store (core.fulltext), cached: texts repeat from pools."""
+    return _search_key(text)
 
 HEAVY_EMAIL = "heavy.customer@example.com"
 HEAVY_CONVERSATIONS = 50
@@ -368,6 +376,7 @@ TIMELINE_FIELDS = ["at", "verb", "actor", "customer", "conversation", "before", 
 CONVERSATION_FIELDS = [
     "id",
     "subject",
+    "subject_key",
     "status",
     "priority",
     "channel",
@@ -392,6 +401,7 @@ MESSAGE_FIELDS = [
     "author_customer",
     "is_internal",
     "text",
+    "search_text",
     "html",
     "language",
     "channel",
@@ -541,6 +551,7 @@ def seed_conversations(
                         None if agent_turn else customer,
                         internal,
                         text,
+                        search_key(text),
                         "",  # text-only input: the service stores no HTML
                         lang,
                         channel,
@@ -606,6 +617,7 @@ def seed_conversations(
                 (
                     cid,
                     subject,
+                    search_key(subject),
                     status,
                     priority,
                     channel,

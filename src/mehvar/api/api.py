@@ -12,6 +12,7 @@ from mehvar.api.auth import AUTH
 from mehvar.conversations.api import router as conversations_router
 from mehvar.core.errors import DomainError
 from mehvar.customers.api import router as customers_router
+from mehvar.search.api import router as search_router
 
 api = NinjaAPI(
     title="Mehvar API",
@@ -71,3 +72,4 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/", conversations_router)
+api.add_router("/", search_router)

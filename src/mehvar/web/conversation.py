@@ -76,6 +76,9 @@ def _neighbours(agent: Agent, conversation: Conversation,
 def _properties_context(agent: Agent, conversation: Conversation) -> dict[str, Any]:
     return {
         "conversation": conversation,
+        # Reversed once: the forms below use them a dozen times.
+        "page_url": reverse("conversation", args=[conversation.pk]),
+        "properties_url": reverse("conversation-properties", args=[conversation.pk]),
         "statuses": [choice for choice in Status.choices if choice[0] != Status.NEW],
         "priorities": Priority.choices,
         "agents": agent_choices(actor=agent),

@@ -141,17 +141,22 @@ def _local(moment: datetime | None) -> str:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    """The page; `?fragment=list` renders only the list (the live update reloads it)."""
+    """The page; `?fragment=list` renders only the list (the live update reloads it),
+    `?fragment=tabs` only the views with their counts (loaded just after the page, so that
+    the list never waits for eight counts)."""
     assert isinstance(request.user, Agent)  # login_required: an authenticated agent
     agent = request.user
+    fragment = request.GET.get("fragment", "")
     context: dict[str, Any] = {"tabs": [(item, None) for item in VIEWS],
                                "channels": Channel.choices, "priorities": Priority.choices,
                                "sorts": SORT_LABELS.items(), "query": request.GET}
     try:
         chosen = inbox_query(request.GET)
         context["view"] = chosen.view
-        context["teams"] = team_choices(actor=agent)
         team_ids = list(agent.teams.values_list("id", flat=True))
+        if fragment == "tabs":
+            return _tabs(request, agent, chosen, team_ids)
+        context["teams"] = team_choices(actor=agent)
         cursor = request.GET.get("cursor") or None
         page = conversation_list(actor=agent, cursor=cursor, limit=PAGE_SIZE,
                                  sort=chosen.sort, **chosen.list_filters(agent, team_ids))
@@ -160,10 +165,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
         status = 400 if isinstance(error, Invalid) else error.status
         return render(request, "web/inbox.html", {**context, "error": error.detail},
                       status=status)
-    # Each view's count under the same filters: one bounded index scan per view, all in one
-    # round trip.
-    counts = conversation_counts(actor=agent, cap=COUNT_CAP, views={
-        item.key: {**item.filters(agent, team_ids), **chosen.filters} for item in VIEWS})
     list_query = request.GET.copy()
     list_query.pop("fragment", None)
     list_query.pop("cursor", None)
@@ -171,17 +172,26 @@ def inbox(request: HttpRequest) -> HttpResponse:
     next_query = list_query.copy()
     if page.next_cursor:
         next_query["cursor"] = page.next_cursor
-    template = "web/inbox.html#list" if request.GET.get("fragment") == "list" else \
-        "web/inbox.html"
+    template = "web/inbox.html#list" if fragment == "list" else "web/inbox.html"
     return render(request, template, {
         **context, "page": page, "rows": _rows(page.items, list_query.urlencode()),
         "filters": chosen.filters,
-        "cap": COUNT_CAP, "tabs": [(item, counts[item.key]) for item in VIEWS],
         "inbox_query": list_query.urlencode(),
         "next_url": f"?{next_query.urlencode()}" if page.next_cursor else "",
         # Live updates only on the first page: older pages stay put while read.
         "live": cursor is None, "last_event_id": inbox_last_event_id(actor=agent),
     })
+
+
+def _tabs(request: HttpRequest, agent: Agent, chosen: InboxQuery,
+          team_ids: list[int]) -> HttpResponse:
+    """Each view's count under the current filters: one bounded index scan per view, all in
+    one round trip."""
+    counts = conversation_counts(actor=agent, cap=COUNT_CAP, views={
+        item.key: {**item.filters(agent, team_ids), **chosen.filters} for item in VIEWS})
+    return render(request, "web/inbox.html#tabs", {
+        "view": chosen.view, "cap": COUNT_CAP, "counted": True,
+        "tabs": [(item, counts[item.key]) for item in VIEWS]})
 
 
 @login_required

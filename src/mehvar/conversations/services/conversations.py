@@ -47,6 +47,7 @@ from mehvar.conversations.services.validation import (
     clean_tags,
 )
 from mehvar.core.errors import Conflict
+from mehvar.core.fulltext import search_key
 from mehvar.core.permissions import Actor, require
 from mehvar.core.timeline import timeline_record
 from mehvar.customers.services import customer_resolve
@@ -101,7 +102,8 @@ def conversation_create(
             now = timezone.now()
             by_agent = author == AuthorKind.AGENT
             conversation = Conversation(
-                subject=subject, status=Status.PENDING if by_agent else Status.NEW,
+                subject=subject, subject_key=search_key(subject),
+                status=Status.PENDING if by_agent else Status.NEW,
                 priority=priority, channel=channel, language=language or customer.language,
                 customer=customer, team=team, assignee=assignee, custom_fields=fields,
                 message_count=1, created_at=now, updated_at=now, last_message_at=now,
@@ -111,6 +113,7 @@ def conversation_create(
                 conversation=conversation, author_kind=author,
                 author_agent_id=actor.pk if by_agent else None,
                 author_customer=None if by_agent else customer, text=body_text,
+                search_text=search_key(body_text),
                 html=body_html, language=conversation.language, channel=channel,
                 external_id=external_id, created_at=now,
             )
@@ -238,8 +241,12 @@ def conversation_update(
     after = {field: values[field] for field in before}
     for field, value in after.items():
         setattr(locked, field, value)
+    derived = []
+    if "subject" in after:
+        locked.subject_key = search_key(locked.subject)
+        derived.append("subject_key")
     locked.updated_at = timezone.now()
-    locked.save(update_fields=[*after, "updated_at"])
+    locked.save(update_fields=[*after, *derived, "updated_at"])
     record_event(locked, actor, "conversation.updated", before, after)
     return locked
 
