@@ -43,7 +43,8 @@ RESULTS = REPO / "var" / "bench" / "results.jsonl"
 HOST = "127.0.0.1"
 PASSWORD = "bench-ui-password-7e1f"  # set on the seeded agent by prepare(); bench data only
 SEARCH_WORDS = ("refund", "الفاتورة")  # seed.py plants these (peer's SEARCH_WORDS)
-FLOORS_MS = {"inbox": 60.0, "conversation": 60.0, "customer": None, "search": 150.0}
+FLOORS_MS = {"inbox": 60.0, "conversation": 60.0, "customer": None, "fragment": None,
+             "search": 150.0}
 
 # Runs in a child process with the server's environment (database URL, var dir).
 PREPARE = r"""
@@ -161,7 +162,13 @@ def pages(target: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("inbox_open", "inbox", "/inbox?view=open"),
         ("inbox_unassigned", "inbox", "/inbox?view=unassigned"),
         ("inbox_open_email", "inbox", "/inbox?view=open&channel=email"),
+        # The views' counts, loaded by the inbox page just after it arrives.
+        ("inbox_counts", "fragment", "/inbox?view=mine&fragment=tabs"),
+        ("inbox_counts_email", "fragment", "/inbox?view=open&channel=email&fragment=tabs"),
         ("conversation", "conversation", f"/conversations/{target['conversation_id']}"),
+        # The customer 360 beside the thread, loaded by the page just after it arrives.
+        ("conversation_customer", "fragment",
+         f"/conversations/{target['conversation_id']}?fragment=customer"),
         ("customer", "customer", f"/customers/{target['customer_id']}"),
     ]
     listed += [(f"search_{word}", "search", f"/search?q={quote(word)}") for word in SEARCH_WORDS]

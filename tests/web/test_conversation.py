@@ -48,7 +48,8 @@ def test_thread_shows_customer_messages_replies_notes_and_events(agent) -> None:
     conversation_set_status(actor=agent, conversation=conversation, status=Status.PENDING)
     message_add_from_customer(conversation=conversation, text="شكراً جزيلاً")
 
-    response = browser(agent).get(f"/conversations/{conversation.pk}")
+    client = browser(agent)
+    response = client.get(f"/conversations/{conversation.pk}")
     html = response.content.decode()
     assert response.status_code == 200
     assert html.index("SKU-88") < html.index("Καλησπέρα") < html.index("بررسی شد") \
@@ -57,9 +58,13 @@ def test_thread_shows_customer_messages_replies_notes_and_events(agent) -> None:
     assert html.count('class="message from-agent"') == 1
     assert html.count('class="message from-customer"') == 2
     assert "Status: Open → Pending" in html  # the system event between the messages
-    assert "مریم احمدی" in html
-    assert "+989121234567" in html
-    assert response.context["c360"].customer.pk == conversation.customer_id
+    # the customer 360 beside it, loaded just after the page
+    assert "fragment=customer" in html
+    panel = client.get(f"/conversations/{conversation.pk}?fragment=customer")
+    assert panel.context["c360"].customer.pk == conversation.customer_id
+    assert "مریم احمدی" in panel.content.decode()
+    assert "+989121234567" in panel.content.decode()
+    assert "<html" not in panel.content.decode()
 
 
 def test_hostile_message_content_is_shown_as_text(agent) -> None:
@@ -245,10 +250,13 @@ def test_page_query_count_does_not_grow_with_the_thread(
     MessageFactory.create_batch(messages, conversation=conversation)
     client = browser(agent)
     client.get(f"/conversations/{conversation.pk}")
-    # session, agent, conversation + tags, thread (messages, attachments, events, last event),
-    # agents, teams, customer 360 (6), neighbours none without an inbox
-    with django_assert_max_num_queries(17):
+    # session, agent, conversation + tags, thread (messages, attachments, events), agents,
+    # teams; neighbours none without an inbox
+    with django_assert_max_num_queries(9):
         assert client.get(f"/conversations/{conversation.pk}").status_code == 200
+    # session, agent, conversation + tags, customer 360 (5)
+    with django_assert_max_num_queries(9):
+        client.get(f"/conversations/{conversation.pk}?fragment=customer")
 
 
 def test_files_download_as_attachments_never_inline(agent) -> None:

@@ -149,7 +149,9 @@ class _Names:
 @login_required
 @require_GET
 def conversation_page(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    """The page, or one of its fragments (`?fragment=thread|properties`) for live updates."""
+    """The page, or one of its fragments: `thread` and `properties` (live updates reload
+    them), `customer` (the customer 360 beside the thread, loaded just after the page so the
+    thread never waits for it)."""
     agent = _agent(request)
     try:
         conversation = conversation_get(actor=agent, conversation_id=conversation_id)
@@ -160,6 +162,11 @@ def conversation_page(request: HttpRequest, conversation_id: int) -> HttpRespons
         if fragment == "thread":
             return render(request, "web/conversation.html#thread", _thread_context(
                 agent, conversation, request.GET.get("before") or None))
+        if fragment == "customer":
+            return render(request, "web/conversation.html#customer", {
+                "conversation": conversation, "c360": customer_360(
+                    actor=agent, customer_id=conversation.customer_id,
+                    limit=PANEL_CONVERSATIONS)})
         context = _page_context(request, agent, conversation)
     except DomainError as error:
         return _error_page(request, error)
@@ -175,8 +182,6 @@ def _page_context(request: HttpRequest, agent: Agent,
     return {
         **thread,
         **properties,
-        "c360": customer_360(actor=agent, customer_id=conversation.customer_id,
-                             limit=PANEL_CONVERSATIONS),
         "inbox": inbox, "previous_id": previous_id, "next_id": next_id,
         "version": version_of(conversation.updated_at),
         "may_reply": can(agent, "conversation.reply") and conversation.status != Status.CLOSED,
