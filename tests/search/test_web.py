@@ -44,7 +44,7 @@ def test_messages_show_a_highlighted_snippet_linking_to_the_conversation(
     message = message_add(actor=agent, conversation=conversation, text=long_text)
     response = browser(agent).get("/search", {"q": "συνδεση", "kind": "messages"})
     html = response.content.decode()
-    assert f'href="/conversations/{conversation.pk}#message-{message.pk}"' in html
+    assert f'href="/conversations/{conversation.pk}#m-{message.pk}"' in html
     snippet = response.context["rows"][0]["snippet"]
     assert "<mark>ΣΎΝΔΕΣΗ</mark> χάνεται" in snippet
     assert snippet.startswith("…")
