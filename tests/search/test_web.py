@@ -12,14 +12,10 @@ from mehvar.accounts.models import Agent
 from mehvar.conversations.models import Conversation
 from mehvar.conversations.services.messages import message_add
 from mehvar.customers.services import customer_create
+from tests.web.helpers import browser
 
 Open = Callable[..., Conversation]
 
-
-def browser(agent: Agent) -> Client:
-    client = Client()
-    client.force_login(agent)
-    return client
 
 
 def test_conversations_are_listed_with_links_counts_and_highlights(

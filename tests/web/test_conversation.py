@@ -7,7 +7,6 @@ from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from mehvar.accounts.models import Agent, Team
 from mehvar.conversations.html import normalize_tag
@@ -22,16 +21,12 @@ from mehvar.conversations.services.messages import (
     message_add_from_customer,
 )
 from tests.factories.conversations import ConversationFactory, MessageFactory
+from tests.web.helpers import browser
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
 
-
-def browser(agent: Agent) -> Client:
-    client = Client()
-    client.force_login(agent)
-    return client
 
 
 def persian_conversation(actor: Agent) -> Conversation:

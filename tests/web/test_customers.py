@@ -24,16 +24,12 @@ from mehvar.customers.services import (
 )
 from tests.customers.helpers import insert_conversation
 from tests.factories.customers import CustomerFactory, IdentityFactory, OrganizationFactory
+from tests.web.helpers import browser
 
 pytestmark = pytest.mark.django_db
 
 HOSTILE = "<script>alert(1)</script>\u202egnp.exe"
 
-
-def browser(agent: Agent) -> Client:
-    client = Client()
-    client.force_login(agent)
-    return client
 
 
 def names(response) -> set[str]:

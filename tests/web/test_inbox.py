@@ -7,18 +7,14 @@ import re
 import pytest
 from django.test import Client
 
-from mehvar.accounts.models import Agent, Team, TeamMembership
+from mehvar.accounts.models import Team, TeamMembership
 from mehvar.accounts.services import agent_set_preferences
 from mehvar.conversations.models import Channel, Priority, Status
 from tests.factories.conversations import ConversationFactory, TagFactory
+from tests.web.helpers import browser
 
 pytestmark = pytest.mark.django_db
 
-
-def browser(agent: Agent) -> Client:
-    client = Client()
-    client.force_login(agent)
-    return client
 
 
 def subjects(response) -> set[str]:

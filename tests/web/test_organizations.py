@@ -4,20 +4,15 @@ refused roles, bad input, unknown ids, escaping and query counts."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from mehvar.accounts.models import Agent
 from mehvar.customers.models import Organization
 from mehvar.customers.services import customer_create, organization_create
 from tests.factories.customers import CustomerFactory, IdentityFactory, OrganizationFactory
+from tests.web.helpers import browser
 
 pytestmark = pytest.mark.django_db
 
-
-def browser(agent: Agent) -> Client:
-    client = Client()
-    client.force_login(agent)
-    return client
 
 
 def names(response) -> set[str]:
