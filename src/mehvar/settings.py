@@ -86,7 +86,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "signin"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "inbox"  # agents start their day in the inbox
 LOGOUT_REDIRECT_URL = "signin"
 
 LANGUAGE_CODE = env_str("MEHVAR_LANGUAGE", "en")

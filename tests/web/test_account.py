@@ -177,3 +177,10 @@ def test_native_digits_are_an_opt_in_for_interface_numbers_only(reza) -> None:
     client.post("/account/preferences", {"digits_choice": "1", "next": "/account"})
     reza.refresh_from_db()
     assert not reza.native_digits
+
+
+def test_sign_in_without_next_lands_on_the_inbox(reza) -> None:
+    client = Client()
+    response = client.post("/signin", {"username": "reza", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/inbox"
