@@ -47,6 +47,8 @@ urlpatterns = [
          web_customer_merge.customer_merge_page, name="customer-merge"),
     path("organizations", web_organizations.organization_list_page, name="organizations"),
     path("organizations/new", web_organizations.organization_new, name="organization-new"),
+    path("organizations/options", web_customers.organization_options,
+         name="organization-options"),
     path("organizations/<int:organization_id>", web_organizations.organization_page,
          name="organization"),
     path("organizations/<int:organization_id>/edit", web_organizations.organization_edit,

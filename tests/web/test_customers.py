@@ -22,6 +22,7 @@ from mehvar.customers.services import (
     identity_add,
     organization_create,
 )
+from mehvar.web.customers import MAX_ORGANIZATION_CHOICES
 from tests.customers.helpers import insert_conversation
 from tests.factories.customers import CustomerFactory, IdentityFactory, OrganizationFactory
 from tests.web.helpers import browser
@@ -506,3 +507,26 @@ def test_persian_agent_with_native_digits_sees_a_right_to_left_page(agent, fatem
     assert "۱۲۵۰.۵۰" in html          # lifetime value in Persian digits
     assert "fatemeh@example.com" in html
     assert "+989123456789" in html    # identities are shown as written, never converted
+
+
+def test_an_organization_older_than_the_listed_ones_is_found_and_chosen(
+    agent, fatemeh,
+) -> None:
+    old = organization_create(actor=agent, name="Δήμος Πειραιά", domain="piraeus.gr")
+    OrganizationFactory.create_batch(MAX_ORGANIZATION_CHOICES)
+    client = browser(agent)
+    edit = client.get(f"/customers/{fatemeh.pk}/edit").content.decode()
+    assert "Δήμος Πειραιά" not in edit  # only the newest are listed
+    assert 'hx-get="/organizations/options"' in edit  # the search box beside the select
+    options = client.get("/organizations/options", {"q": "δημος πειραια"}).content.decode()
+    assert f'<option value="{old.pk}">Δήμος Πειραιά</option>' in options  # accent-folded
+    response = client.post(f"/customers/{fatemeh.pk}/edit",
+                           form_data(fatemeh, organization=str(old.pk)))
+    assert response.status_code == 302
+    fatemeh.refresh_from_db()
+    assert fatemeh.organization_id == old.pk
+    refused = client.post(f"/customers/{fatemeh.pk}/edit",
+                          form_data(fatemeh, organization="987654"))
+    assert refused.status_code == 400
+    fatemeh.refresh_from_db()
+    assert fatemeh.organization_id == old.pk

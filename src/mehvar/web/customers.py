@@ -5,6 +5,7 @@ a 400, an unknown id a 404, a refused role a 403) and changes nothing."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from mehvar.accounts.models import Agent
-from mehvar.core.errors import Conflict, DomainError, Invalid
+from mehvar.core.errors import Conflict, DomainError, Invalid, NotFound
 from mehvar.core.permissions import can
 from mehvar.customers.models import Customer, JourneyStage, Organization, Tier
 from mehvar.customers.selectors import (
@@ -147,13 +148,35 @@ def customer_notes(request: HttpRequest, customer_id: int) -> HttpResponse:
     return _customer_page(request, customer_id, notes_form=form, status=400)
 
 
-def _organizations(actor: Agent, customer: Customer | None) -> list[Organization]:
-    """The organization choices: the newest ones, and the customer's own."""
-    rows = list(organization_list(actor=actor, limit=MAX_ORGANIZATION_CHOICES).items)
-    if customer is not None and customer.organization is not None and all(
-            row.pk != customer.organization_id for row in rows):
-        rows.append(customer.organization)
+def _organizations(actor: Agent, customer: Customer | None, *, q: str = "",
+                   posted: str = "") -> list[Organization]:
+    """The organization choices: the newest ones (or those matching `q`), the customer's own,
+    and the one posted (found with the search box, possibly older than the newest)."""
+    rows = list(organization_list(actor=actor, q=q or None,
+                                  limit=MAX_ORGANIZATION_CHOICES).items)
+    extra = [customer.organization] if customer is not None and customer.organization else []
+    # Not an organization: the form then says it is not one of the choices.
+    if posted.isdigit() and len(posted) < 19:
+        with suppress(NotFound):
+            extra.append(organization_get(actor=actor, organization_id=int(posted)))
+    for row in extra:
+        if all(row.pk != listed.pk for listed in rows):
+            rows.append(row)
     return rows
+
+
+@login_required
+def organization_options(request: HttpRequest) -> HttpResponse:
+    """The organization <option>s matching `q` (the edit form's search box swaps them into
+    its select), keeping the selected one."""
+    actor = agent_of(request)
+    try:
+        rows = _organizations(actor, None, q=request.GET.get("q", "")[:200],
+                              posted=request.GET.get("organization", ""))
+    except DomainError as error:
+        return error_page(request, error)
+    return render(request, "web/customers/organization_options.html", {
+        "rows": rows, "selected": request.GET.get("organization", "")})
 
 
 def _edit_page(request: HttpRequest, customer: Customer, form: CustomerForm,
@@ -177,7 +200,8 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
             return render(request, "web/customers/error.html", {
                 "error": _("Your role can view customers but not edit them."),
                 "back": reverse("customer", args=[customer.pk])}, status=403)
-        organizations = _organizations(actor, customer)
+        organizations = _organizations(actor, customer,
+                                       posted=request.POST.get("organization", ""))
     except DomainError as error:
         return error_page(request, error)
     if request.method != "POST":
@@ -205,7 +229,7 @@ def customer_new(request: HttpRequest) -> HttpResponse:
         return render(request, "web/customers/error.html", {
             "error": _("Your role can view customers but not create them.")}, status=403)
     try:
-        organizations = _organizations(actor, None)
+        organizations = _organizations(actor, None, posted=request.POST.get("organization", ""))
     except DomainError as error:
         return error_page(request, error)
     if request.method != "POST":
