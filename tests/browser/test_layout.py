@@ -9,6 +9,11 @@ from mehvar.conversations.services.conversations import conversation_create
 from tests.browser.conftest import DESKTOP, TABLET
 
 OVERFLOW = "document.scrollingElement.scrollWidth - window.innerWidth"
+# The elements sticking out of the viewport, for the failure message.
+WIDEST = """() => [...document.querySelectorAll('body *')]
+  .filter(e => { const box = e.getBoundingClientRect();
+                 return box.right > window.innerWidth + 1 || box.left < -1; })
+  .slice(0, 5).map(e => `${e.tagName}.${e.className} ${Math.round(e.offsetWidth)}px`)"""
 
 
 @pytest.mark.parametrize("language", ["en", "fa"])
@@ -59,3 +64,24 @@ def test_inbox_screenshots_at_tablet_width(
     page.goto("/inbox")
     path = screenshot(page, f"inbox-tablet-{language}")
     assert path.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_conversation_customer_and_search_pages_fit_a_tablet(
+    signed_in_page, agent, language: str, screenshot,
+) -> None:
+    # Given a conversation with an unbroken overlong message, subject and customer name
+    conversation = conversation_create(
+        actor=agent, subject="درخواست‌بازپرداخت" * 12, customer_name="Αλεξάνδρα " * 8,
+        channel="email", identity_kind="email", identity_value="long@example.com",
+        text="https://example.com/" + "x" * 400 + " درخواست‌بازپرداخت", assignee_id=agent.pk)
+    agent_set_preferences(actor=agent, language=language)
+    page = signed_in_page(agent, viewport=TABLET)
+    for path in (f"/conversations/{conversation.pk}", f"/customers/{conversation.customer_id}",
+                 "/search?q=درخواست&kind=messages"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")  # the fragments loaded after the page
+        assert page.evaluate(OVERFLOW) <= 0, (path, page.evaluate(WIDEST))
+    page.goto(f"/conversations/{conversation.pk}")
+    page.wait_for_load_state("networkidle")
+    screenshot(page, f"conversation-tablet-{language}")
