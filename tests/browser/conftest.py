@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -83,8 +84,13 @@ def url(live_server: Any) -> Callable[[str], str]:
 
 
 @pytest.fixture
-def new_page(browser: Browser, live_server: Any) -> Iterator[Callable[..., Page]]:
-    """new_page(locale="en", viewport=DESKTOP) -> a page in a context of its own."""
+def new_page(browser: Browser, live_server: Any,
+             transactional_db: None) -> Iterator[Callable[..., Page]]:
+    """new_page(locale="en", viewport=DESKTOP) -> a page in a context of its own.
+
+    Torn down before the database is flushed (it depends on transactional_db): pages poll
+    for live updates and load fragments after they arrive, and a request still running in
+    the live server while SQLite flushes the tables failed with "database table is locked"."""
     contexts = []
 
     def make(*, locale: str = "en", viewport: dict[str, int] | None = None) -> Page:
@@ -97,7 +103,13 @@ def new_page(browser: Browser, live_server: Any) -> Iterator[Callable[..., Page]
 
     yield make
     for context in contexts:
+        for page in context.pages:
+            page.goto("about:blank")  # stop polling; wait for the page to leave
         context.close()
+    if contexts:
+        # A request the browser sent just before leaving may still be finishing in the live
+        # server's thread; give it a moment before the flush locks the tables.
+        time.sleep(0.2)
 
 
 @pytest.fixture
