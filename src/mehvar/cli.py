@@ -40,10 +40,6 @@ def main(argv: list[str] | None = None) -> int:
 
         call_command("collectstatic", interactive=False, verbosity=0)
         return _serve(args[1:])
-    if command == "worker":
-        # `--burst` processes what is queued and exits (the db_worker calls it --batch).
-        rest = ["--batch" if arg == "--burst" else arg for arg in args[1:]]
-        args = ["db_worker", *rest]
     _django()
     from django.core.management import execute_from_command_line
 

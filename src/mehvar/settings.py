@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "mehvar.accounts",
     "mehvar.customers",
     "mehvar.conversations",
+    "mehvar.channels",
     "mehvar.demo",
     "mehvar.web",
 ]
@@ -123,6 +124,28 @@ MEHVAR_MAX_ATTACHMENT_BYTES = env_int("MEHVAR_MAX_ATTACHMENT_BYTES", 25 * 1024 *
 MEHVAR_MAX_MESSAGE_CHARS = env_int("MEHVAR_MAX_MESSAGE_CHARS", 200_000)
 MEHVAR_DEFAULT_PHONE_REGION = env_str("MEHVAR_DEFAULT_PHONE_REGION", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = MEHVAR_MAX_ATTACHMENT_BYTES + 1024 * 1024
+
+# Channels: inbound envelopes are retried with backoff, then parked for an admin.
+MEHVAR_INBOUND_RETRY_SECONDS = env_int("MEHVAR_INBOUND_RETRY_SECONDS", 60)
+MEHVAR_INBOUND_MAX_ATTEMPTS = env_int("MEHVAR_INBOUND_MAX_ATTEMPTS", 5)
+MEHVAR_INBOUND_RATE_LIMIT_PER_HOUR = env_int("MEHVAR_INBOUND_RATE_LIMIT_PER_HOUR", 60)
+MEHVAR_OUTBOUND_RETRY_SECONDS = env_int("MEHVAR_OUTBOUND_RETRY_SECONDS", 60)
+MEHVAR_OUTBOUND_MAX_ATTEMPTS = env_int("MEHVAR_OUTBOUND_MAX_ATTEMPTS", 8)
+# A new message on a messaging channel continues the customer's latest conversation there
+# unless it was solved longer ago than this.
+MEHVAR_MESSAGING_REOPEN_DAYS = env_int("MEHVAR_MESSAGING_REOPEN_DAYS", 7)
+MEHVAR_MAIL_POLL_SECONDS = env_int("MEHVAR_MAIL_POLL_SECONDS", 60)
+# Outbound e-mail: the sender when a conversation has no mailbox, and the SMTP relay.
+MEHVAR_EMAIL_FROM = env_str("MEHVAR_EMAIL_FROM", "support@localhost")
+EMAIL_BACKEND = env_str("MEHVAR_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("MEHVAR_SMTP_HOST", "localhost")
+EMAIL_PORT = env_int("MEHVAR_SMTP_PORT", 25)
+EMAIL_HOST_USER = env_str("MEHVAR_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_str("MEHVAR_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_str("MEHVAR_SMTP_SECURITY", "none") == "starttls"
+EMAIL_USE_SSL = env_str("MEHVAR_SMTP_SECURITY", "none") == "ssl"
+EMAIL_TIMEOUT = env_int("MEHVAR_SMTP_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = MEHVAR_EMAIL_FROM
 
 LOGGING = {
     "version": 1,

@@ -59,6 +59,8 @@ urlpatterns = [
         template_name="web/account/password_change.html"), name="password_change"),
     path("account/password/done", auth_views.PasswordChangeDoneView.as_view(
         template_name="web/account/password_change_done.html"), name="password_change_done"),
+    path("hooks/", include("mehvar.channels.messaging.urls")),
+    path("chat/", include("mehvar.channels.webchat.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -42,6 +42,13 @@ class AuthorKind(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
+class MessageFlag(models.TextChoices):
+    MALFORMED = "malformed", _("Malformed original")
+    AUTO_REPLY = "auto_reply", _("Automatic reply")
+    HTML_ONLY = "html_only", _("HTML only")
+    TRUNCATED = "truncated", _("Shortened to the size limit")
+
+
 class Tag(models.Model):
     name = models.CharField(_("name"), max_length=64, unique=True)
 
@@ -129,6 +136,12 @@ class Message(models.Model):
     # full-text indexes over it are vendor-specific SQL (migration 0003; docs/operations).
     search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
     html = models.TextField(_("sanitised HTML"), blank=True)
+    # What a channel took off the end of `text` for display (an e-mail's quoted history and
+    # signature): `text` + `quoted_text` is the full text; the raw original stays on the
+    # channel's envelope.
+    quoted_text = models.TextField(_("quoted text"), blank=True, default="")
+    # What the channel noticed about the original (MessageFlag values), e.g. "malformed".
+    flags = models.JSONField(_("flags"), default=list, blank=True)
     language = models.CharField(_("language"), max_length=16, blank=True)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     external_id = models.CharField(_("external id"), max_length=500, blank=True)

@@ -371,3 +371,37 @@ def conversation_timeline(
     if not page.items and not Conversation.objects.filter(pk=conversation_id).exists():
         raise conversation_not_found()
     return page
+
+
+# --- reads for the channels context (system reads: no acting agent, only ids and states) ---
+
+
+def conversation_brief(*, conversation_id: int) -> Conversation | None:
+    """Id, customer, channel, status, subject, language and times of one conversation."""
+    return (Conversation.objects.filter(pk=conversation_id)
+            .only("id", "customer_id", "channel", "status", "subject", "language",
+                  "last_message_at", "solved_at").first())
+
+
+def conversation_id_for_message_ids(*, channel: str, external_ids: Sequence[str]) -> int | None:
+    """The conversation of the newest message with one of these external ids on a channel
+    (an e-mail reply's In-Reply-To / References)."""
+    if not external_ids:
+        return None
+    return (Message.objects.filter(channel=channel, external_id__in=list(external_ids))
+            .order_by("-created_at", "-id").values_list("conversation_id", flat=True).first())
+
+
+def conversation_latest_for_customer(*, customer_id: int, channel: str) -> Conversation | None:
+    """The customer's newest conversation on a channel (messaging threads continue it)."""
+    return (Conversation.objects.filter(customer_id=customer_id, channel=channel)
+            .order_by("-created_at", "-id")
+            .only("id", "customer_id", "channel", "status", "subject", "language",
+                  "last_message_at", "solved_at").first())
+
+
+
+def message_for_delivery(*, message_id: int) -> Message | None:
+    """A message with its conversation and attachments, for the channel that delivers it."""
+    return (Message.objects.select_related("conversation", "author_agent")
+            .prefetch_related("attachments").filter(pk=message_id).first())

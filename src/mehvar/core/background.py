@@ -1,7 +1,34 @@
-"""The one seam to the Tasks framework: django_tasks today, django.tasks on Django 6."""
+"""The one seam to the Tasks framework: django_tasks today, django.tasks on Django 6.
+
+Services name tasks by dotted path (`enqueue_on_commit("mehvar.channels.tasks.x", 1)`), so a
+service never imports the task module that calls it; the task runs only once the writing
+transaction has committed. Periodic jobs are registered by the contexts' AppConfig.ready and
+enqueued by `mehvar worker` when due (core.periodic)."""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils.module_loading import import_string
 from django_tasks import TaskResult, TaskResultStatus, default_task_backend, task
 
-__all__ = ["TaskResult", "TaskResultStatus", "default_task_backend", "task"]
+__all__ = ["TaskResult", "TaskResultStatus", "default_task_backend", "enqueue",
+           "enqueue_on_commit", "task"]
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(task_path: str, *args: Any) -> None:
+    """Enqueue now. A failure to enqueue is logged, never raised: the rows a task works from
+    stay due, and the periodic sweep of its context hands them to a worker later."""
+    try:
+        import_string(task_path).enqueue(*args)
+    except Exception:
+        logger.exception("Could not enqueue %s%r; the periodic sweep will pick it up",
+                         task_path, args)
+
+
+def enqueue_on_commit(task_path: str, *args: Any) -> None:
+    transaction.on_commit(lambda: enqueue(task_path, *args))

@@ -36,3 +36,18 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class PeriodicRun(models.Model):
+    """When each periodic job (core.periodic) was last enqueued; workers claim a due job by a
+    conditional UPDATE of this row, so several workers never enqueue it twice."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    last_run_at = models.DateTimeField(_("last run at"))
+
+    class Meta:
+        verbose_name = _("periodic run")
+        verbose_name_plural = _("periodic runs")
+
+    def __str__(self) -> str:
+        return self.name

@@ -42,6 +42,9 @@ ACTION_MIN_ROLE: dict[str, str] = {
     "token.manage_own": ANALYST,
     "token.manage_all": ADMIN,
     "audit.view": SUPERVISOR,
+    "delivery.retry": AGENT,
+    "call.log": AGENT,
+    "channel.manage": ADMIN,
 }
 
 

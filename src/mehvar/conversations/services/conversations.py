@@ -18,7 +18,7 @@ Status rules:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +27,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mehvar.conversations.errors import ConversationErrorCode as Code
+from mehvar.conversations.html import clean_text, html_to_text
 from mehvar.conversations.models import AuthorKind, Channel, Conversation, Message, Priority, Status
+from mehvar.conversations.outbox import public_message_added
 from mehvar.conversations.services.common import (
     assignment_targets,
     cache_related,
@@ -37,7 +39,14 @@ from mehvar.conversations.services.common import (
     set_prefetched,
     tags_get_or_create,
 )
+from mehvar.conversations.services.messages import (
+    AttachmentUpload,
+    attachment_check_size,
+    attachment_store,
+    upload_size,
+)
 from mehvar.conversations.services.validation import (
+    MAX_SUBJECT_LENGTH,
     check_choice,
     clean_body,
     clean_custom_fields,
@@ -94,13 +103,80 @@ def conversation_create(
     team, assignee = assignment_targets(actor=actor, team_id=team_id, assignee_id=assignee_id)
     if external_id and (existing := conversation_for_external_id(channel, external_id)):
         return existing
+    by_agent = author == AuthorKind.AGENT
+    return _open(
+        actor=actor, by_agent=by_agent, subject=subject, channel=channel, text=body_text,
+        html=body_html, language=language, priority=priority, team=team, assignee=assignee,
+        fields=fields, tag_names=tag_names, external_id=external_id,
+        resolve={"customer_id": customer_id, "identity_kind": identity_kind,
+                 "identity_value": identity_value, "name": customer_name},
+    )
+
+
+def conversation_open_inbound(
+    *,
+    channel: str,
+    subject: str,
+    text: str = "",
+    html: str = "",
+    quoted_text: str = "",
+    flags: Sequence[str] = (),
+    identity_kind: str,
+    identity_value: str,
+    customer_name: str = "",
+    language: str = "",
+    team_id: int | None = None,
+    external_id: str = "",
+    attachments: Iterable[AttachmentUpload] = (),
+) -> Conversation:
+    """A conversation a customer opened on a channel (no acting agent: the channels context
+    calls this while processing an inbound envelope). The customer is found or created from
+    the sender's identity. Idempotent on (channel, external_id) like conversation_create.
+    Bad values from the outside world are forgiven where they can be: an empty or overlong
+    subject becomes a shortened first line of the text."""
+    check_choice(channel, Channel.values, Code.CHANNEL_INVALID, "channel")
+    subject = inbound_subject(subject, text or html_to_text(html))
+    body_text, body_html = clean_body(text, html)
+    language = clean_language(language)
+    external_id = clean_external_id(external_id)
+    uploads = list(attachments)
+    for upload in uploads:
+        attachment_check_size(size_bytes=upload_size(upload.data))
+    if external_id and (existing := conversation_for_external_id(channel, external_id)):
+        return existing
+    return _open(
+        actor=None, by_agent=False, subject=subject, channel=channel, text=body_text,
+        html=body_html, quoted_text=clean_text(quoted_text), flags=list(flags),
+        language=language, priority=Priority.NORMAL, team=None, team_id=team_id,
+        assignee=None, fields={},
+        tag_names=[], external_id=external_id, attachments=uploads,
+        resolve={"identity_kind": identity_kind, "identity_value": identity_value,
+                 "name": customer_name},
+    )
+
+
+def inbound_subject(subject: str, text: str) -> str:
+    """A usable subject: the given one, else the text's first line, shortened either way."""
+    for candidate in (subject, text.strip().split("\n", 1)[0]):
+        line = " ".join(clean_text(candidate).split())
+        if line:
+            return line if len(line) <= MAX_SUBJECT_LENGTH else line[: MAX_SUBJECT_LENGTH - 1] + "…"
+    return str(_("(no subject)"))
+
+
+def _open(
+    *, actor: Actor | None, by_agent: bool, subject: str, channel: str, text: str, html: str,
+    language: str, priority: str, team: Any, assignee: Any, fields: dict[str, Any],
+    tag_names: list[str], external_id: str, resolve: dict[str, Any], team_id: int | None = None,
+    quoted_text: str = "", flags: list[str] | None = None,
+    attachments: Sequence[AttachmentUpload] = (),
+) -> Conversation:
+    author = AuthorKind.AGENT if by_agent else AuthorKind.CUSTOMER
+    actor_id = actor.pk if actor is not None else None
     try:
         with transaction.atomic():
-            customer, _created = customer_resolve(
-                actor=actor, customer_id=customer_id, identity_kind=identity_kind,
-                identity_value=identity_value, name=customer_name, language=language)
+            customer, _created = customer_resolve(actor=actor, language=language, **resolve)
             now = timezone.now()
-            by_agent = author == AuthorKind.AGENT
             conversation = Conversation(
                 subject=subject, subject_key=search_key(subject),
                 status=Status.PENDING if by_agent else Status.NEW,
@@ -108,13 +184,15 @@ def conversation_create(
                 customer=customer, team=team, assignee=assignee, custom_fields=fields,
                 message_count=1, created_at=now, updated_at=now, last_message_at=now,
             )
+            if team is None and team_id is not None:
+                conversation.team_id = team_id  # a mailbox's team (its foreign key keeps it valid)
             conversation.save(force_insert=True)
             message = Message(
                 conversation=conversation, author_kind=author,
-                author_agent_id=actor.pk if by_agent else None,
-                author_customer=None if by_agent else customer, text=body_text,
-                search_text=search_key(body_text),
-                html=body_html, language=conversation.language, channel=channel,
+                author_agent_id=actor_id if by_agent else None,
+                author_customer=None if by_agent else customer, text=text,
+                search_text=search_key(text), html=html, quoted_text=quoted_text,
+                flags=flags or [], language=conversation.language, channel=channel,
                 external_id=external_id, created_at=now,
             )
             message.save(force_insert=True)
@@ -123,12 +201,18 @@ def conversation_create(
                 [Conversation.tags.through(conversation_id=conversation.pk, tag_id=tag.pk)
                  for tag in tag_rows])
             timeline_record(
-                verb="conversation.created", actor_id=actor.pk, customer_id=customer.pk,
+                verb="conversation.created", actor_id=actor_id, customer_id=customer.pk,
                 conversation_id=conversation.pk,
                 after={"subject": subject, "channel": channel, "status": conversation.status,
-                       "priority": priority, "team_id": team_id, "assignee_id": assignee_id,
+                       "priority": priority, "team_id": conversation.team_id,
+                       "assignee_id": assignee.pk if assignee else None,
                        "tags": tag_names, "message_id": message.pk, "author_kind": author},
             )
+            stored = [attachment_store(message=message, conversation=conversation,
+                                       upload=upload, actor_id=actor_id)
+                      for upload in attachments]
+            if by_agent:
+                public_message_added(conversation, message)
     except IntegrityError:
         # A concurrent request stored the same (channel, external_id) first.
         if not external_id or not (existing := conversation_for_external_id(channel,
@@ -136,7 +220,7 @@ def conversation_create(
             raise
         return existing
     cache_related(message, "author_agent", actor if by_agent else None)
-    set_prefetched(message, "attachments", [])
+    set_prefetched(message, "attachments", stored)
     set_prefetched(conversation, "tags", tag_rows)
     set_prefetched(conversation, "messages", [message])
     return conversation

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from mehvar.conversations.models import (
     Message,
     Status,
 )
+from mehvar.conversations.outbox import public_message_added
 from mehvar.conversations.services.common import (
     cache_related,
     ensure_writable,
@@ -85,7 +86,7 @@ def message_add(
     language = clean_language(language)
     uploads = list(attachments or ())
     for upload in uploads:
-        attachment_check_size(size_bytes=_size(upload.data))
+        attachment_check_size(size_bytes=upload_size(upload.data))
     locked = lock_writable(conversation.pk)
     now = timezone.now()
     message = Message.objects.create(
@@ -106,25 +107,33 @@ def message_add(
         events.extend(_mentions_record(locked, message, actor_id=actor.pk))
     _bump(locked, changes)
     timeline_record_many(events)
-    stored = [_attachment_store(message=message, upload=upload, actor_id=actor.pk)
+    stored = [attachment_store(message=message, upload=upload, actor_id=actor.pk)
               for upload in uploads]
-    cache_related(message, "author_agent", actor)
     set_prefetched(message, "attachments", stored)
+    if not is_internal:
+        public_message_added(locked, message)
+    cache_related(message, "author_agent", actor)
     return message
 
 
 @transaction.atomic
 def message_add_from_customer(
     *, conversation: Conversation, text: str, html: str = "", language: str = "",
-    external_id: str = "",
+    external_id: str = "", quoted_text: str = "", flags: Sequence[str] = (),
+    attachments: Iterable[AttachmentUpload] = (), author_customer_id: int | None = None,
 ) -> Message:
     """A customer's inbound message (channels call this; there is no acting agent).
 
-    Idempotent on (channel, external_id): a repeat returns the stored message. Reopens
-    "solved"/"pending" to "open"; Conflict("conversation_closed") on a closed conversation."""
+    `author_customer_id` names a sender other than the conversation's customer (a colleague
+    in copy who answered). Idempotent on (channel, external_id): a repeat returns the stored
+    message. Reopens "solved"/"pending" to "open"; Conflict("conversation_closed") on a
+    closed conversation."""
     body_text, body_html = clean_body(text, html)
     language = clean_language(language)
     external_id = clean_external_id(external_id)
+    uploads = list(attachments)
+    for upload in uploads:
+        attachment_check_size(size_bytes=upload_size(upload.data))
     locked = lock_conversation(conversation.pk)
     if external_id:
         existing = Message.objects.filter(channel=locked.channel, external_id=external_id).first()
@@ -136,8 +145,9 @@ def message_add_from_customer(
         with transaction.atomic():
             message = Message.objects.create(
                 conversation=locked, author_kind=AuthorKind.CUSTOMER,
-                author_customer_id=locked.customer_id, text=body_text,
+                author_customer_id=author_customer_id or locked.customer_id, text=body_text,
                 search_text=search_key(body_text), html=body_html,
+                quoted_text=clean_text(quoted_text), flags=list(flags),
                 language=language or locked.language, channel=locked.channel,
                 external_id=external_id, created_at=now,
             )
@@ -152,6 +162,9 @@ def message_add_from_customer(
     events = _message_events(locked, message, actor_id=None, new_status=changes.get("status"))
     _bump(locked, changes)
     timeline_record_many(events)
+    stored = [attachment_store(message=message, conversation=locked, upload=upload,
+                               actor_id=None) for upload in uploads]
+    set_prefetched(message, "attachments", stored)
     return message
 
 
@@ -228,18 +241,18 @@ def attachment_add(
     memory) to a message. The name is reduced to its last path part (255 characters at most);
     the content is stored through Django's default storage under a random name."""
     require(actor, "conversation.note" if message.is_internal else "conversation.reply")
-    attachment_check_size(size_bytes=_size(data))
+    attachment_check_size(size_bytes=upload_size(data))
     stored = Message.objects.filter(pk=message.pk).only("id", "conversation_id").first()
     if stored is None:
         raise NotFound(Code.MESSAGE_NOT_FOUND, _("No message has this id."))
     locked = lock_writable(stored.conversation_id)
-    attachment = _attachment_store(message=stored, conversation=locked, actor_id=actor.pk,
+    attachment = attachment_store(message=stored, conversation=locked, actor_id=actor.pk,
                                    upload=AttachmentUpload(filename, content_type, data))
     Conversation.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
     return attachment
 
 
-def _attachment_store(
+def attachment_store(
     *, message: Message, upload: AttachmentUpload, actor_id: int | None,
     conversation: Conversation | None = None,
 ) -> Attachment:
@@ -268,7 +281,7 @@ def _attachment_store(
     return attachment
 
 
-def _size(data: bytes | File[Any]) -> int:
+def upload_size(data: bytes | File[Any]) -> int:
     return len(data) if isinstance(data, bytes) else data.size
 
 

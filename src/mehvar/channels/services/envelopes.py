@@ -1,0 +1,231 @@
+"""The inbound pipeline: receive (commit the raw envelope), process (customer, thread,
+message) as a task, retry with backoff, park what keeps failing, sweep what a dead worker
+left behind.
+
+Processing an envelope is one transaction: the message, its conversation changes and the
+envelope's "processed" mark commit together, so a crash at any point leaves the envelope
+pending and the message unwritten; the retry does it again. A repeat delivery of the same
+(channel, external id) finds the stored envelope and changes nothing."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mehvar.channels.adapters import parser_for
+from mehvar.channels.errors import ChannelErrorCode as Code
+from mehvar.channels.models import EnvelopeStatus, InboundEnvelope, Mailbox
+from mehvar.channels.services.outbound import (
+    outbound_queue_acknowledgement,
+    outbound_record_bounce,
+    outbound_record_status,
+    route_update,
+)
+from mehvar.channels.services.threads import thread_for
+from mehvar.channels.types import Inbound
+from mehvar.conversations.errors import ConversationErrorCode
+from mehvar.conversations.models import Message
+from mehvar.conversations.services.conversations import conversation_open_inbound
+from mehvar.conversations.services.messages import message_add_from_customer
+from mehvar.core.background import enqueue, enqueue_on_commit
+from mehvar.core.errors import Conflict, DomainError, NotFound
+from mehvar.core.permissions import Actor, require
+from mehvar.customers.services import customer_resolve
+
+logger = logging.getLogger(__name__)
+PROCESS_TASK = "mehvar.channels.tasks.envelope_process_task"
+SWEEP_BATCH = 500
+MAX_EXTERNAL_ID = 500
+
+
+def envelope_receive(
+    *, channel: str, external_id: str, raw: bytes, meta: dict[str, Any] | None = None,
+    mailbox: Mailbox | None = None,
+) -> tuple[InboundEnvelope, bool]:
+    """Commit the raw payload (the adapter's first act) and schedule its processing.
+
+    Returns (envelope, created); a repeat (same channel and external id) returns the stored
+    envelope, unchanged, with created False."""
+    now = timezone.now()
+    envelope = InboundEnvelope(
+        channel=channel, external_id=external_id[:MAX_EXTERNAL_ID], raw=raw, meta=meta or {},
+        mailbox=mailbox, received_at=now, next_attempt_at=now + _lease(),
+    )
+    try:
+        with transaction.atomic():
+            envelope.save(force_insert=True)
+            enqueue_on_commit(PROCESS_TASK, envelope.pk)
+    except IntegrityError:
+        existing = InboundEnvelope.objects.filter(channel=channel,
+                                                  external_id=envelope.external_id).first()
+        if existing is None:
+            raise
+        return existing, False
+    return envelope, True
+
+
+def envelope_process(*, envelope_id: int) -> InboundEnvelope | None:
+    """Process one pending envelope (the task). Returns it, or None when it was not pending
+    (already processed by another run: nothing to do)."""
+    with transaction.atomic():
+        envelope = (InboundEnvelope.objects.select_for_update().select_related("mailbox")
+                    .filter(pk=envelope_id, status=EnvelopeStatus.PENDING).first())
+        if envelope is None:
+            return None
+        envelope.attempts += 1
+        try:
+            with transaction.atomic():
+                _process(envelope)
+        except Exception as error:  # any failure is recorded on the envelope and retried
+            logger.warning("Inbound envelope %s failed (attempt %s): %r", envelope.pk,
+                           envelope.attempts, error)
+            _failed(envelope, error)
+        envelope.save(update_fields=[
+            "status", "outcome", "attempts", "next_attempt_at", "last_error", "processed_at",
+            "message", "conversation", "sender"])
+    return envelope
+
+
+def _process(envelope: InboundEnvelope) -> None:
+    items = parser_for(envelope.channel)(envelope)
+    messages: list[Message] = []
+    outcomes: list[str] = []
+    for inbound in items:
+        envelope.sender = envelope.sender or inbound.identity_value[:320]
+        for provider_id, status in inbound.status_updates:
+            outbound_record_status(channel=envelope.channel, provider_id=provider_id,
+                                   status=status)
+        if inbound.ignore_reason:
+            if inbound.bounce_of:
+                outbound_record_bounce(provider_id=inbound.bounce_of,
+                                       detail=inbound.bounce_detail)
+            outcomes.append(inbound.ignore_reason)
+            continue
+        if _over_rate_limit(envelope, inbound):
+            envelope.status, envelope.outcome = EnvelopeStatus.PARKED, "rate_limited"
+            envelope.last_error = _("More messages from this sender in the last hour than "
+                                    "the limit allows; retry to accept it.")
+            envelope.next_attempt_at = None
+            return
+        messages.append(_store(envelope, inbound))
+        outcomes.append("message")
+    now = timezone.now()
+    envelope.processed_at, envelope.next_attempt_at, envelope.last_error = now, None, ""
+    if messages:
+        envelope.status, envelope.outcome = EnvelopeStatus.PROCESSED, "message"
+        envelope.message, envelope.conversation = messages[0], messages[0].conversation
+    else:
+        envelope.status = EnvelopeStatus.IGNORED
+        envelope.outcome = (outcomes[0] if outcomes else "empty")[:32]
+
+
+def _store(envelope: InboundEnvelope, inbound: Inbound) -> Message:
+    """Customer by identity, thread, message; the reply route follows the latest sender."""
+    customer, _created = customer_resolve(
+        actor=None, identity_kind=inbound.identity_kind, identity_value=inbound.identity_value,
+        name=inbound.sender_name, language=inbound.language)
+    conversation = thread_for(
+        channel=envelope.channel, inbound=inbound, customer_id=customer.pk,
+        session_conversation_id=envelope.meta.get("conversation_id"))
+    message: Message | None = None
+    if conversation is not None:
+        try:
+            message = message_add_from_customer(
+                conversation=conversation, text=inbound.text, html=inbound.html,
+                quoted_text=inbound.quoted_text, flags=inbound.flags,
+                language=inbound.language, external_id=inbound.external_id,
+                attachments=inbound.attachments, author_customer_id=customer.pk)
+        except Conflict as error:  # closed since it was looked up: a new conversation
+            if error.code != ConversationErrorCode.CONVERSATION_CLOSED:
+                raise
+    opened = message is None
+    if message is None:
+        conversation = conversation_open_inbound(
+            channel=envelope.channel, subject=inbound.subject, text=inbound.text,
+            html=inbound.html, quoted_text=inbound.quoted_text, flags=inbound.flags,
+            identity_kind=inbound.identity_kind, identity_value=inbound.identity_value,
+            customer_name=inbound.sender_name, language=inbound.language,
+            team_id=envelope.mailbox.team_id if envelope.mailbox else None,
+            external_id=inbound.external_id, attachments=inbound.attachments)
+        message = conversation.messages.all()[0]
+    assert conversation is not None
+    route_update(conversation=conversation, channel=envelope.channel,
+                 address=inbound.reply_address or inbound.identity_value,
+                 mailbox=envelope.mailbox, inbound=inbound)
+    if opened and envelope.mailbox is not None and envelope.mailbox.send_acknowledgement \
+            and "auto_reply" not in inbound.flags:
+        outbound_queue_acknowledgement(conversation=conversation, mailbox=envelope.mailbox,
+                                       recipient=inbound.reply_address or inbound.identity_value)
+    return message
+
+
+def _over_rate_limit(envelope: InboundEnvelope, inbound: Inbound) -> bool:
+    if envelope.meta.get("rate_limit_override"):
+        return False
+    limit = settings.MEHVAR_INBOUND_RATE_LIMIT_PER_HOUR
+    since = envelope.received_at - timedelta(hours=1)
+    recent = (InboundEnvelope.objects
+              .filter(channel=envelope.channel, sender=inbound.identity_value[:320],
+                      received_at__gte=since, received_at__lte=envelope.received_at,
+                      status__in=[EnvelopeStatus.PROCESSED, EnvelopeStatus.IGNORED])
+              .exclude(pk=envelope.pk)[:limit].count())
+    return recent >= limit
+
+
+def _failed(envelope: InboundEnvelope, error: Exception) -> None:
+    detail = error.detail if isinstance(error, DomainError) else repr(error)
+    envelope.last_error = f"{type(error).__name__}: {detail}"[:2000]
+    if envelope.attempts >= settings.MEHVAR_INBOUND_MAX_ATTEMPTS:
+        envelope.status, envelope.outcome, envelope.next_attempt_at = (
+            EnvelopeStatus.PARKED, "failed", None)
+        return
+    envelope.next_attempt_at = timezone.now() + backoff(
+        envelope.attempts, base_seconds=settings.MEHVAR_INBOUND_RETRY_SECONDS)
+
+
+def backoff(attempts: int, *, base_seconds: int) -> timedelta:
+    """base, 2×base, 4×base … capped at an hour."""
+    return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), 3600))
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.MEHVAR_INBOUND_RETRY_SECONDS)
+
+
+def envelopes_sweep() -> int:
+    """Hand due pending envelopes to workers again (a failed attempt's backoff has passed, or
+    a worker died holding it). Returns how many were enqueued."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(InboundEnvelope.objects.select_for_update(skip_locked=True)
+                   .filter(status=EnvelopeStatus.PENDING, next_attempt_at__lte=now)
+                   .order_by("next_attempt_at").values_list("pk", flat=True)[:SWEEP_BATCH])
+        InboundEnvelope.objects.filter(pk__in=due).update(next_attempt_at=now + _lease())
+    for envelope_id in due:
+        enqueue(PROCESS_TASK, envelope_id)
+    return len(due)
+
+
+@transaction.atomic
+def envelope_retry(*, actor: Actor, envelope_id: int) -> InboundEnvelope:
+    """An admin sends a parked envelope through processing again (a rate-limited one is then
+    accepted whatever the limit)."""
+    require(actor, "channel.manage")
+    envelope = InboundEnvelope.objects.select_for_update().filter(pk=envelope_id).first()
+    if envelope is None:
+        raise NotFound(Code.ENVELOPE_NOT_FOUND, _("No inbound message has this id."))
+    if envelope.status != EnvelopeStatus.PARKED:
+        raise Conflict(Code.ENVELOPE_NOT_PARKED, _("Only a parked inbound message can be retried."))
+    envelope.status, envelope.attempts, envelope.next_attempt_at = (
+        EnvelopeStatus.PENDING, 0, timezone.now() + _lease())
+    envelope.meta = {**envelope.meta, "rate_limit_override": True}
+    envelope.save(update_fields=["status", "attempts", "next_attempt_at", "meta"])
+    enqueue_on_commit(PROCESS_TASK, envelope.pk)
+    return envelope
+
