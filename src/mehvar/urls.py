@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from mehvar.api.api import api
+from mehvar.channels import views as channel_views
 from mehvar.web import conversation as web_conversation
 from mehvar.web import customer_merge as web_customer_merge
 from mehvar.web import customers as web_customers
@@ -31,6 +32,19 @@ urlpatterns = [
          web_conversation.conversation_properties, name="conversation-properties"),
     path("conversations/<int:conversation_id>/attachments/<int:attachment_id>",
          web_conversation.conversation_attachment, name="conversation-attachment"),
+    path("conversations/<int:conversation_id>/calls", web_conversation.conversation_call,
+         name="conversation-calls"),
+    path("conversations/<int:conversation_id>/deliveries/<int:delivery_id>/retry",
+         web_conversation.conversation_delivery_retry, name="conversation-delivery-retry"),
+    path("channels/inbound", channel_views.envelope_list_page, name="channels-inbound"),
+    path("channels/inbound/<int:envelope_id>", channel_views.envelope_page,
+         name="channels-envelope"),
+    path("channels/inbound/<int:envelope_id>/retry", channel_views.envelope_retry_action,
+         name="channels-envelope-retry"),
+    path("channels/mailboxes", channel_views.mailbox_list_page, name="channels-mailboxes"),
+    path("channels/mailboxes/new", channel_views.mailbox_new, name="channels-mailbox-new"),
+    path("channels/mailboxes/<int:mailbox_id>", channel_views.mailbox_edit,
+         name="channels-mailbox"),
     path("customers", web_customers.customer_list_page, name="customers"),
     path("customers/new", web_customers.customer_new, name="customer-new"),
     path("customers/<int:customer_id>", web_customers.customer_page, name="customer"),

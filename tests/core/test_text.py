@@ -1,7 +1,8 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mehvar.core.text import highlight, match_spans, normalize_text
+from mehvar.core.text import highlight, match_spans, normalize_text, script_language
 
 
 def test_persian_typed_with_arabic_yeh_and_kaf_matches_persian() -> None:
@@ -78,3 +79,21 @@ def test_highlight_never_leaks_markup_and_keeps_the_text(text: str, query: str) 
                  .replace("&#x27;", "'").replace("&amp;", "&"))
     assert unescaped == text.replace("\u202e", "")
     assert all(start < end for start, end in match_spans(text, query))
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("سلام، سفارش من هنوز نرسیده است.", "fa"),
+    ("می‌خواستم بدانم کی ارسال می‌شود", "fa"),
+    ("مرحبا، طلبي رقم ٤٥٦ لم يصل بعد.", "ar"),
+    ("Καλησπέρα, χρειάζομαι το τιμολόγιο.", "el"),
+    ("Order 1234 has not arrived", ""),  # Latin script says nothing about the language
+    ("", ""),
+    ("12345 !!!", ""),
+])
+def test_script_language_names_the_script_s_language(text: str, language: str) -> None:
+    assert script_language(text) == language
+
+
+@given(st.text(max_size=300))
+def test_script_language_always_answers_a_known_code(text: str) -> None:
+    assert script_language(text) in {"", "ar", "fa", "el"}

@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from mehvar.accounts.api import router as accounts_router
 from mehvar.api.auth import AUTH
+from mehvar.channels.api import router as channels_router
 from mehvar.conversations.api import router as conversations_router
 from mehvar.core.errors import DomainError
 from mehvar.customers.api import router as customers_router
@@ -73,3 +74,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/", conversations_router)
 api.add_router("/", search_router)
+api.add_router("/", channels_router)

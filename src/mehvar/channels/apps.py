@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,3 +17,5 @@ class ChannelsConfig(AppConfig):
         register_public_message_hook(outbound_queue_reply)
         register_periodic("channels.sweep", task_path="mehvar.channels.tasks.channels_sweep_task",
                           every_seconds=30)
+        register_periodic("channels.mail_poll", task_path="mehvar.channels.tasks.mail_poll_task",
+                          every_seconds=settings.MEHVAR_MAIL_POLL_SECONDS)

@@ -7,7 +7,7 @@ UPDATE on its PeriodicRun row, so with several workers exactly one enqueues it."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -34,20 +34,23 @@ def periodic_jobs() -> list[PeriodicJob]:
     return list(_jobs.values())
 
 
-def periodic_enqueue_due() -> list[str]:
-    """Enqueue every due job; returns the names enqueued."""
+def periodic_enqueue_due(*, force: bool = False) -> list[str]:
+    """Enqueue every due job (every job with `force`: a burst run catches up on everything);
+    returns the names enqueued."""
     now = timezone.now()
     enqueued = []
     for job in _jobs.values():
-        if _claim(job, now):
+        if _claim(job, now, force=force):
             enqueue(job.task_path)
             enqueued.append(job.name)
     return enqueued
 
 
-def _claim(job: PeriodicJob, now: timezone.datetime) -> bool:
-    claimed = PeriodicRun.objects.filter(name=job.name, last_run_at__lte=now - job.every
-                                         ).update(last_run_at=now)
+def _claim(job: PeriodicJob, now: datetime, *, force: bool) -> bool:
+    rows = PeriodicRun.objects.filter(name=job.name)
+    if not force:
+        rows = rows.filter(last_run_at__lte=now - job.every)
+    claimed = rows.update(last_run_at=now)
     if claimed:
         return True
     try:

@@ -134,3 +134,37 @@ def highlight(
 
 def _clean(text: str) -> str:
     return text.translate(_BIDI_CONTROLS)
+
+
+# --- script-based language guess ------------------------------------------------------------
+
+# Letters only Persian writes (Arabic has none of them) and letters only Arabic writes.
+_PERSIAN_ONLY = frozenset("پچژگکیۀ") | frozenset(chr(0x06F0 + d) for d in range(10))
+_ARABIC_ONLY = frozenset("ةيكىً") | frozenset(chr(0x0660 + d) for d in range(10))
+SCRIPT_SAMPLE_CHARS = 2_000
+
+
+def script_language(text: str) -> str:
+    """'ar', 'fa' or 'el' when the text's letters are mostly in that script, else ''.
+
+    A cheap first guess until the intelligence context detects languages properly: enough to
+    lay out an e-mail right to left and to file a message under its language. Latin text is
+    left unknown rather than called English."""
+    arabic = greek = latin = persian_marks = arabic_marks = 0
+    for char in text[:SCRIPT_SAMPLE_CHARS]:
+        code = ord(char)
+        if 0x0600 <= code <= 0x06FF or 0xFB50 <= code <= 0xFEFF:
+            arabic += 1
+            persian_marks += char in _PERSIAN_ONLY
+            arabic_marks += char in _ARABIC_ONLY
+        elif char == "\u200c":
+            persian_marks += 1
+        elif 0x0370 <= code <= 0x03FF or 0x1F00 <= code <= 0x1FFF:
+            greek += 1
+        elif char.isalpha():
+            latin += 1
+    if arabic > max(greek, latin):
+        return "fa" if persian_marks > arabic_marks else "ar"
+    if greek > latin:
+        return "el"
+    return ""

@@ -7,7 +7,9 @@ every form posts and redirects back (post/redirect/get)."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from dataclasses import dataclass
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.http import (
@@ -25,7 +27,24 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mehvar.accounts.models import Agent
 from mehvar.accounts.selectors import agent_choices, team_choices
-from mehvar.conversations.models import Conversation, Message, Priority, Status
+from mehvar.channels.errors import ChannelErrorCode
+from mehvar.channels.models import CallDirection, CallOutcome, OutboundMessage, PhoneCall
+from mehvar.channels.selectors import (
+    calls_for_messages,
+    deliveries_for_messages,
+    delivery_get,
+    route_for_conversation,
+)
+from mehvar.channels.services.calls import call_log, format_duration
+from mehvar.channels.services.outbound import outbound_retry
+from mehvar.conversations.models import (
+    AuthorKind,
+    Conversation,
+    Message,
+    MessageFlag,
+    Priority,
+    Status,
+)
 from mehvar.conversations.selectors import (
     attachment_get,
     conversation_get,
@@ -51,6 +70,14 @@ from mehvar.web.inbox import inbox_query
 THREAD_WINDOW = 50
 PANEL_CONVERSATIONS = 10
 MAX_TAG_INPUT = 2_000
+MAX_CALL_FIELD = 200
+FLAG_LABELS: dict[str, Any] = dict(MessageFlag.choices)
+# Route channels whose replies reach the customer (web chat: the widget fetches them).
+SENDING_CHANNELS = {"email", "sms", "whatsapp", "telegram", "webchat"}
+# Numbers an agent may call back: the address of a messaging route is a phone number.
+PHONE_ROUTES = {"sms", "whatsapp"}
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+_CLOCK_PART = re.compile(r"[0-9]{1,5}")
 
 
 def _agent(request: HttpRequest) -> Agent:
@@ -96,7 +123,50 @@ def _thread_context(agent: Agent, conversation: Conversation,
     names = _Names(agent)
     items = [(item, None) if isinstance(item, Message) else (item, names.describe(item))
              for item in thread.items]
+    _add_facts(agent, [item for item in thread.items if isinstance(item, Message)])
     return {"conversation": conversation, "thread": thread, "items": items}
+
+
+@dataclass(frozen=True)
+class MessageFacts:
+    """What the channels context knows of a message, shown beside it: the delivery of a
+    public reply, the call it records, the flags of its original."""
+
+    delivery: OutboundMessage | None
+    call: PhoneCall | None
+    call_duration: str
+    flags: list[Any]
+
+
+def _add_facts(agent: Agent, messages: list[Message]) -> None:
+    """`message.facts` on every message: two queries for the whole window, whatever its
+    size (the deliveries of public agent messages, the calls)."""
+    public_replies = [message.pk for message in messages
+                      if message.author_kind == AuthorKind.AGENT and not message.is_internal]
+    deliveries = deliveries_for_messages(actor=agent, message_ids=public_replies)
+    calls = calls_for_messages(actor=agent, message_ids=[message.pk for message in messages])
+    for message in messages:
+        call = calls.get(message.pk)
+        # Not a column: the template reads it beside the message's own fields.
+        cast(Any, message).facts = MessageFacts(
+            delivery=deliveries.get(message.pk), call=call,
+            call_duration=format_duration(call.duration_seconds) if call else "",
+            flags=[FLAG_LABELS.get(flag, flag) for flag in message.flags or []])
+
+
+def _route_context(agent: Agent, conversation: Conversation) -> dict[str, Any]:
+    """Where replies go (shown by the composer) and the call form's choices."""
+    route = route_for_conversation(actor=agent, conversation_id=conversation.pk)
+    may_log_call = can(agent, "call.log") and conversation.status != Status.CLOSED
+    return {
+        "route": route,
+        "route_sends": route is not None and route.channel in SENDING_CHANNELS,
+        "may_log_call": may_log_call,
+        "call_directions": CallDirection.choices,
+        "call_outcomes": CallOutcome.choices,
+        "call_number": route.address if route and route.channel in PHONE_ROUTES else "",
+        "call_is_public": conversation.channel == "phone",
+    }
 
 
 class _Names:
@@ -182,6 +252,7 @@ def _page_context(request: HttpRequest, agent: Agent,
     return {
         **thread,
         **properties,
+        **_route_context(agent, conversation),
         "inbox": inbox, "previous_id": previous_id, "next_id": next_id,
         "version": version_of(conversation.updated_at),
         "may_reply": can(agent, "conversation.reply") and conversation.status != Status.CLOSED,
@@ -302,20 +373,102 @@ def conversation_properties(request: HttpRequest, conversation_id: int) -> HttpR
 @require_GET
 def conversation_attachment(request: HttpRequest, conversation_id: int,
                             attachment_id: int) -> HttpResponseBase:
-    """Download a file. Always as an attachment with the stored type and nosniff: a file a
-    customer sent (HTML, SVG) is never rendered in Mehvar's origin."""
+    """Download a file: as an attachment with the stored type and nosniff, so a file a
+    customer sent (HTML, SVG) is never rendered in Mehvar's origin. `?inline=1` serves an
+    audio file inline for the thread's player (a call recording, a voice message); any other
+    type still downloads. The sandbox policy stays on either way."""
     agent = _agent(request)
     try:
         attachment = attachment_get(actor=agent, conversation_id=conversation_id,
                                     attachment_id=attachment_id)
     except DomainError as error:
         return _error_page(request, error)
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True,
+    inline = (request.GET.get("inline") == "1"
+              and attachment.content_type.startswith("audio/"))
+    response = FileResponse(attachment.file.open("rb"), as_attachment=not inline,
                             filename=attachment.filename,
                             content_type=attachment.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     return response
+
+
+@login_required
+@require_POST
+def conversation_delivery_retry(request: HttpRequest, conversation_id: int,
+                                delivery_id: int) -> HttpResponse:
+    """"Send again" on a failed delivery: htmx swaps the delivery's state in place; a plain
+    form post redirects back to the message."""
+    agent = _agent(request)
+    htmx = request.headers.get("HX-Request") == "true"
+    try:
+        delivery = delivery_get(actor=agent, conversation_id=conversation_id,
+                                outbound_id=delivery_id)
+        delivery = outbound_retry(actor=agent, outbound_id=delivery.pk)
+    except DomainError as error:
+        if not htmx:
+            return _error_page(request, error)
+        try:
+            current = delivery_get(actor=agent, conversation_id=conversation_id,
+                                   outbound_id=delivery_id)
+        except DomainError:
+            return _error_page(request, error)
+        return render(request, "web/conversation.html#delivery", {
+            "delivery": current, "delivery_error": error.detail}, status=_status(error))
+    if htmx:
+        return render(request, "web/conversation.html#delivery", {"delivery": delivery})
+    anchor = f"#m-{delivery.message_id}" if delivery.message_id else ""
+    return HttpResponseRedirect(_page_url(conversation_id, request) + anchor)
+
+
+def parse_duration(raw: str) -> int:
+    """Seconds from what an agent types: "4:05" (minutes:seconds), "1:02:03", or "12"
+    (minutes); Persian and Arabic digits too; blank is 0."""
+    text = raw.strip().translate(_DIGITS)
+    if not text:
+        return 0
+    parts = text.split(":")
+    if len(parts) > 3 or not all(_CLOCK_PART.fullmatch(part) for part in parts) \
+            or any(int(part) >= 60 for part in parts[1:]):
+        raise Invalid(ChannelErrorCode.CALL_INVALID,
+                      _("Write the duration as minutes:seconds, such as 4:05."),
+                      field="duration")
+    if len(parts) == 1:
+        return int(parts[0]) * 60
+    seconds = 0
+    for part in parts:
+        seconds = seconds * 60 + int(part)
+    return seconds
+
+
+@login_required
+@require_POST
+def conversation_call(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The "Log a call" form: the call's facts, notes and an optional recording."""
+    agent = _agent(request)
+    try:
+        conversation = conversation_get(actor=agent, conversation_id=conversation_id)
+    except DomainError as error:
+        return _error_page(request, error)
+    post = request.POST
+    draft = {name: post.get(name, "")[:MAX_CALL_FIELD]
+             for name in ("direction", "number", "duration", "outcome")}
+    draft["notes"] = post.get("notes", "")
+    upload = request.FILES.get("recording")
+    try:
+        call = call_log(
+            actor=agent, conversation_id=conversation.pk, customer_id=None,
+            direction=draft["direction"], number=draft["number"],
+            duration_seconds=parse_duration(draft["duration"]), outcome=draft["outcome"],
+            notes=draft["notes"],
+            recording=AttachmentUpload(upload.name or "", upload.content_type or "", upload)
+            if upload is not None else None)
+    except DomainError as error:
+        context = _page_context(request, agent, conversation)
+        return render(request, "web/conversation.html", {
+            **context, "call_error": error.detail, "call_error_field": error.field,
+            "call_draft": draft}, status=_status(error))
+    return HttpResponseRedirect(_page_url(conversation_id, request) + f"#m-{call.message_id}")
 
 
 def _page_url(conversation_id: int, request: HttpRequest) -> str:

@@ -36,6 +36,7 @@ from mehvar.conversations.services.messages import message_add_from_customer
 from mehvar.core.background import enqueue, enqueue_on_commit
 from mehvar.core.errors import Conflict, DomainError, NotFound
 from mehvar.core.permissions import Actor, require
+from mehvar.core.text import script_language
 from mehvar.customers.services import customer_resolve
 
 logger = logging.getLogger(__name__)
@@ -127,6 +128,8 @@ def _process(envelope: InboundEnvelope) -> None:
 
 def _store(envelope: InboundEnvelope, inbound: Inbound) -> Message:
     """Customer by identity, thread, message; the reply route follows the latest sender."""
+    if not inbound.language:
+        inbound.language = script_language(f"{inbound.subject}\n{inbound.text}")
     customer, _created = customer_resolve(
         actor=None, identity_kind=inbound.identity_kind, identity_value=inbound.identity_value,
         name=inbound.sender_name, language=inbound.language)

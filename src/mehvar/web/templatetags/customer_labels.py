@@ -17,6 +17,7 @@ register = template.Library()
 
 VERBS: dict[str, Any] = {
     "attachment.added": _("Attachment added"),
+    "call.logged": _("Phone call logged"),
     "conversation.assigned": _("Conversation assigned"),
     "conversation.created": _("Conversation started"),
     "conversation.priority_changed": _("Priority changed"),

@@ -33,7 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--max-tasks", type=int, default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        periodic_enqueue_due()
+        periodic_enqueue_due(force=options["burst"])
         if not options["burst"]:
             threading.Thread(target=_schedule_forever, name="mehvar-scheduler",
                              daemon=True).start()
