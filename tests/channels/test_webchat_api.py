@@ -25,6 +25,7 @@ from mehvar.conversations.services.conversations import conversation_set_status
 from mehvar.conversations.services.messages import message_add
 from mehvar.customers.models import Identity
 from mehvar.customers.services import customer_create
+from tests.web.helpers import browser
 
 PERSIAN = "سلام، سفارش ۴۵۱۲ من هنوز نرسیده است."
 ARABIC = "مرحباً، لم تصل فاتورة شهر مارس بعد."
@@ -480,3 +481,34 @@ def test_allowed_origins_are_enforced(settings: Any) -> None:
     own = Visitor().post("sessions", {}, Origin="http://testserver")
     assert own.status_code == 201
     assert ChatSession.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_agent_sees_the_visitor_typing_until_the_message_arrives(
+    visitor: Visitor, agent: Agent
+) -> None:
+    visitor.start(language="el")
+    visitor.say("Γεια σας, έχω μια ερώτηση")
+    conversation = Conversation.objects.get(channel="webchat")
+    page = browser(agent)
+    context = page.get(f"/conversations/{conversation.pk}").context
+    assert context["watch_typing"] is True
+    poll = f"/conversations/{conversation.pk}/poll?after={context['version']}&typing="
+    assert page.get(poll + "0").status_code == 204  # nobody types: nothing to say
+
+    assert visitor.post("typing").status_code == 204
+    typing = page.get(poll + "0")
+    assert typing.status_code == 200
+    assert "HX-Trigger" not in typing  # the thread has not changed: it is not reloaded
+    html = typing.content.decode()
+    assert 'id="visitor-typing"' in html
+    assert 'hx-swap-oob="true"' in html
+    assert "typing=1" in html
+    assert page.get(poll + "1").status_code == 204  # already shown
+
+    visitor.say("Πού είναι η παραγγελία μου;")  # the message clears it
+    assert visitor.session.visitor_typing_at is None
+    changed = page.get(poll + "1")
+    assert changed["HX-Trigger"] == "conversation-changed"
+    assert "typing=0" in changed.content.decode()
+

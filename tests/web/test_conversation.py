@@ -193,7 +193,10 @@ def test_unknown_conversation_is_a_404_everywhere(agent) -> None:
 def test_live_updates_reload_when_the_conversation_changes(agent) -> None:
     conversation = persian_conversation(agent)
     client = browser(agent)
-    after = client.get(f"/conversations/{conversation.pk}").context["version"]
+    page = client.get(f"/conversations/{conversation.pk}")
+    after = page.context["version"]
+    assert page.context["watch_typing"] is False  # typing is a web-chat signal only
+    assert "typing=" not in page.content.decode()
     poll = f"/conversations/{conversation.pk}/poll?after={after}"
     assert client.get(poll).status_code == 204
     message_add_from_customer(conversation=conversation, text="هنوز منتظرم")

@@ -5,18 +5,21 @@ Every selector checks the role first. Query budget (asserted in the tests):
 - deliveries_for_messages, calls_for_messages: 1 (0 for no ids).
 - deliveries_for_conversation: 1, plus 1 to tell an empty page from an unknown conversation.
 - envelope_list: 1 (the raw payload is never loaded for a list). envelope_get: 1.
-- mailbox_list: 1. mailbox_get: 1. route_for_conversation: 1.
+- mailbox_list: 1. mailbox_get: 1. route_for_conversation: 1. chat_visitor_typing: 1.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mehvar.channels.errors import ChannelErrorCode as Code
 from mehvar.channels.models import (
+    ChatSession,
     EnvelopeStatus,
     InboundEnvelope,
     Mailbox,
@@ -177,3 +180,16 @@ def mailbox_get(*, actor: Actor, mailbox_id: int) -> Mailbox:
     if mailbox is None:
         raise NotFound(Code.MAILBOX_NOT_FOUND, _("No mailbox has this id."))
     return mailbox
+
+
+# A visitor's typing is shown this long after their widget last said so (it says so at most
+# every few seconds while they type, and a sent message clears it).
+TYPING_SHOWN = timedelta(seconds=6)
+
+
+def chat_visitor_typing(*, actor: Actor, conversation_id: int) -> bool:
+    """Whether a web-chat visitor is typing in this conversation now (one indexed query)."""
+    require(actor, "conversation.view")
+    return ChatSession.objects.filter(
+        conversation_id=conversation_id,
+        visitor_typing_at__gte=timezone.now() - TYPING_SHOWN).exists()

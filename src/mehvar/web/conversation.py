@@ -31,6 +31,7 @@ from mehvar.channels.errors import ChannelErrorCode
 from mehvar.channels.models import CallDirection, CallOutcome, OutboundMessage, PhoneCall
 from mehvar.channels.selectors import (
     calls_for_messages,
+    chat_visitor_typing,
     deliveries_for_messages,
     delivery_get,
     route_for_conversation,
@@ -255,6 +256,7 @@ def _page_context(request: HttpRequest, agent: Agent,
         **_route_context(agent, conversation),
         "inbox": inbox, "previous_id": previous_id, "next_id": next_id,
         "version": version_of(conversation.updated_at),
+        "watch_typing": conversation.channel == "webchat",
         "may_reply": can(agent, "conversation.reply") and conversation.status != Status.CLOSED,
         "mention_agents": [{"username": item.username, "name": item.name}
                            for item in properties["agents"]],
@@ -273,11 +275,18 @@ def conversation_poll(request: HttpRequest, conversation_id: int) -> HttpRespons
     except DomainError as error:
         return _error_page(request, error)
     after = request.GET.get("after", "")
-    if after.isdigit() and int(after) >= latest:
+    unchanged = after.isdigit() and int(after) >= latest
+    # Web-chat pages also watch whether the visitor is typing (`typing` is 0 or 1 there).
+    shown_typing = request.GET.get("typing")
+    typing = (chat_visitor_typing(actor=agent, conversation_id=conversation_id)
+              if shown_typing in ("0", "1") else None)
+    if unchanged and (typing is None or typing == (shown_typing == "1")):
         return HttpResponse(status=204)
-    response = render(request, "web/conversation.html#poller",
-                      {"conversation": {"pk": conversation_id}, "version": latest})
-    response["HX-Trigger"] = "conversation-changed"
+    response = render(request, "web/conversation.html#poller", {
+        "conversation": {"pk": conversation_id}, "version": latest,
+        "watch_typing": typing is not None, "visitor_typing": typing, "typing_swap": True})
+    if not unchanged:
+        response["HX-Trigger"] = "conversation-changed"
     return response
 
 

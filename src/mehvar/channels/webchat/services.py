@@ -153,8 +153,8 @@ def chat_session_sync(*, visit: Visit) -> ChatSession:
 
 
 def chat_typing(*, visit: Visit) -> None:
-    """The visitor is typing (the agent's page may show it)."""
-    session = visit.session
+    """The visitor is typing: the agent's page of the session's conversation shows it."""
+    session = chat_session_sync(visit=visit)  # which conversation the agent is looking at
     now = timezone.now()
     if session.visitor_typing_at is None or now - session.visitor_typing_at >= TYPING_RESOLUTION:
         ChatSession.objects.filter(pk=session.pk).update(visitor_typing_at=now, last_seen_at=now)
@@ -187,6 +187,9 @@ def chat_message_post(*, visit: Visit, body: dict[str, Any]) -> tuple[InboundEnv
     if per_minute and not _allow(f"messages:{visit.visitor_id}", per_minute, 60):
         raise _rate_limited()
     session = chat_session_sync(visit=visit)
+    if session.visitor_typing_at is not None:  # the message is here: stop showing typing
+        ChatSession.objects.filter(pk=session.pk).update(visitor_typing_at=None)
+        session.visitor_typing_at = None
     raw = json.dumps(
         {
             "visitor_id": visit.visitor_id,
