@@ -274,8 +274,10 @@ def test_reply_with_a_file_tells_the_customer_it_was_left_out(
         django_capture_on_commit_callbacks,
         attachments=[AttachmentUpload("τιμολόγιο.pdf", "application/pdf", b"%PDF-1.4")],
     )
+    # The note is in the conversation's language: the customer wrote in Persian.
+    assert conversation.language == "fa"
     assert twilio.requests[0].form()["Body"] == (
-        f"{EL_REPLY}\n\n(Attachment not sent by SMS: τιμολόγιο.pdf)"
+        f"{EL_REPLY}\n\n(پیوست با SMS ارسال نشد: τιμολόγιο.pdf)"
     )
 
 

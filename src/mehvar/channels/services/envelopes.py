@@ -75,7 +75,9 @@ def envelope_process(*, envelope_id: int) -> InboundEnvelope | None:
     """Process one pending envelope (the task). Returns it, or None when it was not pending
     (already processed by another run: nothing to do)."""
     with transaction.atomic():
-        envelope = (InboundEnvelope.objects.select_for_update().select_related("mailbox")
+        # of=self: PostgreSQL cannot lock the nullable side of the mailbox outer join.
+        envelope = (InboundEnvelope.objects.select_for_update(of=("self",))
+                    .select_related("mailbox")
                     .filter(pk=envelope_id, status=EnvelopeStatus.PENDING).first())
         if envelope is None:
             return None

@@ -135,7 +135,7 @@ def outbound_send(*, outbound_id: int) -> OutboundMessage | None:
     with transaction.atomic():
         # A claimed row's lease (5 × base) lies beyond the 2 × base window, so a second task
         # for the same row (the sweep's, while the first still sends) finds nothing to do.
-        outbound = (OutboundMessage.objects.select_for_update(skip_locked=True)
+        outbound = (OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
                     .select_related("mailbox")
                     .filter(pk=outbound_id,
                             status__in=[DeliveryStatus.QUEUED, DeliveryStatus.RETRYING],
