@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from mehvar.accounts.models import Agent
 from mehvar.channels.email.ids import conversation_of
+from mehvar.channels.email.outbound import build
 from mehvar.channels.email.receive import mail_receive
 from mehvar.channels.models import (
     DeliveryStatus,
@@ -30,6 +31,7 @@ from mehvar.channels.models import (
 )
 from mehvar.channels.services.envelopes import envelope_process, envelope_retry
 from mehvar.channels.services.outbound import outbound_retry, outbound_sweep
+from mehvar.channels.types import Delivery
 from mehvar.conversations.models import Conversation, Message
 from mehvar.conversations.services.messages import AttachmentUpload, message_add
 from mehvar.core.errors import Conflict, PermissionDenied
@@ -376,3 +378,20 @@ def test_smtp_server_is_real(smtp: Recorder, settings: Any) -> None:
         client.sendmail("a@example.com", ["b@example.com"],
                         b"Subject: ping\r\n\r\nping\r\n")
     assert smtp.messages[0]["Subject"] == "ping"
+
+
+@pytest.mark.parametrize("conversation_id", [7, 1292, 98_765_432])
+@pytest.mark.parametrize("subject", [
+    "سفارش ۱۲۳۴ نرسیده",
+    "Η παραγγελία μου δεν έχει φτάσει ακόμα και η σελίδα παρακολούθησης δεν δείχνει τίποτα",
+    "لم يصل طلبي بعد وصفحة التتبع لا تظهر أي تحديث منذ أسبوع كامل",
+    "Order 1234 has not arrived",
+])
+def test_a_long_non_ascii_subject_reads_back_exactly(subject: str, conversation_id: int) -> None:
+    delivery = Delivery(outbound_id=1, kind="reply", channel="email", recipient="c@example.ir",
+                        conversation_id=conversation_id, subject=subject, text="متن",
+                        sender_address="support@shop.example", message_id="m1@shop.example")
+    raw = build(delivery).message().as_bytes(linesep="\r\n")
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    assert parsed["Subject"] == f"Re: {subject} [#{conversation_id}]"

@@ -34,8 +34,8 @@ SENDERS = {
 
 
 def parser_for(channel: str) -> Callable[[InboundEnvelope], list[Inbound]]:
-    return import_string(PARSERS[channel])  # type: ignore[no-any-return]
+    return import_string(PARSERS[channel])
 
 
 def sender_for(channel: str) -> Callable[[Delivery], str]:
-    return import_string(SENDERS[channel])  # type: ignore[no-any-return]
+    return import_string(SENDERS[channel])

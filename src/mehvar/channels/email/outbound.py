@@ -5,7 +5,10 @@ and the conversation token in the subject."""
 from __future__ import annotations
 
 import smtplib
+from email.header import Header
+from email.message import Message
 from email.utils import formataddr
+from typing import Any
 
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
@@ -27,6 +30,20 @@ def reply_subject(subject: str, conversation_id: int) -> str:
     return subject_with_token(base, conversation_id)
 
 
+class _Mail(EmailMultiAlternatives):
+    """Django encodes a non-ASCII subject as one long encoded word, which the generator then
+    folds onto a line of its own: "Subject: \\r\\n =?utf-8?…" — read back as a subject with a
+    leading space. A Header that knows its name starts the words on the Subject line."""
+
+    def message(self) -> Any:
+        message = super().message()
+        if not self.subject.isascii():
+            del message["Subject"]
+            Message.__setitem__(message, "Subject",
+                                Header(self.subject, "utf-8", header_name="Subject"))
+        return message
+
+
 def build(delivery: Delivery) -> EmailMultiAlternatives:
     language = (delivery.language or "").split("-")[0]
     direction = "rtl" if language in RTL_LANGUAGES else "ltr"
@@ -43,7 +60,7 @@ def build(delivery: Delivery) -> EmailMultiAlternatives:
         # Automatic mail must never set off the other side's autoresponder (RFC 3834).
         headers["Auto-Submitted"] = "auto-replied"
         headers["X-Auto-Response-Suppress"] = "All"
-    message = EmailMultiAlternatives(
+    message = _Mail(
         subject=reply_subject(delivery.subject, delivery.conversation_id),
         body=delivery.text,
         from_email=formataddr((delivery.sender_name, delivery.sender_address)),
