@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import re
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -158,3 +160,29 @@ def test_secret_key_from_the_environment_wins(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("MEHVAR_SECRET_KEY", "κλειδί-from-env")
     assert secret_key(tmp_path) == "κλειδί-from-env"
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_channel_credentials_come_from_the_environment(tmp_path: Path) -> None:
+    """A fresh process configured only by MEHVAR_* variables has its providers switched on
+    (tests elsewhere set Django settings directly, which would hide a missing reader)."""
+    script = (
+        "import django; django.setup()\n"
+        "from mehvar.channels.messaging import sms, telegram, whatsapp\n"
+        "from mehvar.channels.webchat.http import allowed_origins\n"
+        "print(telegram.telegram_settings().bot_token, whatsapp.whatsapp_settings().token,\n"
+        "      sms.sms_settings().from_number, allowed_origins())\n"
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MEHVAR_")}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "mehvar.settings", "MEHVAR_VAR_DIR": str(tmp_path),
+        "MEHVAR_TELEGRAM_BOT_TOKEN": "1:abc", "MEHVAR_TELEGRAM_SECRET_TOKEN": "s",
+        "MEHVAR_WHATSAPP_TOKEN": "wa", "MEHVAR_WHATSAPP_APP_SECRET": "x",
+        "MEHVAR_WHATSAPP_VERIFY_TOKEN": "v", "MEHVAR_WHATSAPP_PHONE_NUMBER_ID": "42",
+        "MEHVAR_SMS_ACCOUNT_SID": "AC1", "MEHVAR_SMS_AUTH_TOKEN": "t",
+        "MEHVAR_SMS_FROM": "+302101234567",
+        "MEHVAR_WEBCHAT_ALLOWED_ORIGINS": "https://shop.example/, https://www.shop.example",
+    })
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=60, check=True)
+    assert out.stdout.strip() == (
+        "1:abc wa +302101234567 ['https://shop.example', 'https://www.shop.example']")

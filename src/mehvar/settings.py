@@ -135,6 +135,26 @@ MEHVAR_OUTBOUND_MAX_ATTEMPTS = env_int("MEHVAR_OUTBOUND_MAX_ATTEMPTS", 8)
 # unless it was solved longer ago than this.
 MEHVAR_MESSAGING_REOPEN_DAYS = env_int("MEHVAR_MESSAGING_REOPEN_DAYS", 7)
 MEHVAR_MAIL_POLL_SECONDS = env_int("MEHVAR_MAIL_POLL_SECONDS", 60)
+MEHVAR_IMAP_DELETE_AFTER_READ = env_bool("MEHVAR_IMAP_DELETE_AFTER_READ", False)
+# Web chat: which sites may embed the widget (empty: any), and its abuse limits (0: off).
+MEHVAR_WEBCHAT_ALLOWED_ORIGINS = env_str("MEHVAR_WEBCHAT_ALLOWED_ORIGINS", "")
+MEHVAR_WEBCHAT_MESSAGES_PER_MINUTE = env_int("MEHVAR_WEBCHAT_MESSAGES_PER_MINUTE", 30)
+MEHVAR_WEBCHAT_SESSIONS_PER_HOUR = env_int("MEHVAR_WEBCHAT_SESSIONS_PER_HOUR", 100)
+# Messaging providers: a channel is on when its credentials are set (its webhook answers 404
+# otherwise). The base URLs point at the providers; tests point them at a local fake.
+MEHVAR_SMS_BASE_URL = env_str("MEHVAR_SMS_BASE_URL", "https://api.twilio.com")
+MEHVAR_SMS_ACCOUNT_SID = env_str("MEHVAR_SMS_ACCOUNT_SID", "")
+MEHVAR_SMS_AUTH_TOKEN = env_str("MEHVAR_SMS_AUTH_TOKEN", "")
+MEHVAR_SMS_FROM = env_str("MEHVAR_SMS_FROM", "")
+MEHVAR_SMS_STATUS_CALLBACK_URL = env_str("MEHVAR_SMS_STATUS_CALLBACK_URL", "")
+MEHVAR_WHATSAPP_BASE_URL = env_str("MEHVAR_WHATSAPP_BASE_URL", "https://graph.facebook.com/v21.0")
+MEHVAR_WHATSAPP_TOKEN = env_str("MEHVAR_WHATSAPP_TOKEN", "")
+MEHVAR_WHATSAPP_APP_SECRET = env_str("MEHVAR_WHATSAPP_APP_SECRET", "")
+MEHVAR_WHATSAPP_VERIFY_TOKEN = env_str("MEHVAR_WHATSAPP_VERIFY_TOKEN", "")
+MEHVAR_WHATSAPP_PHONE_NUMBER_ID = env_str("MEHVAR_WHATSAPP_PHONE_NUMBER_ID", "")
+MEHVAR_TELEGRAM_BASE_URL = env_str("MEHVAR_TELEGRAM_BASE_URL", "https://api.telegram.org")
+MEHVAR_TELEGRAM_BOT_TOKEN = env_str("MEHVAR_TELEGRAM_BOT_TOKEN", "")
+MEHVAR_TELEGRAM_SECRET_TOKEN = env_str("MEHVAR_TELEGRAM_SECRET_TOKEN", "")
 # Outbound e-mail: the sender when a conversation has no mailbox, and the SMTP relay.
 MEHVAR_EMAIL_FROM = env_str("MEHVAR_EMAIL_FROM", "support@localhost")
 EMAIL_BACKEND = env_str("MEHVAR_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -260,7 +260,7 @@ def _read_new(conn: imaplib.IMAP4, mailbox: Mailbox, progress: _Progress) -> Non
         _flag(conn, done)
     if progress.skipped:
         _advance(mailbox, max(progress.skipped))
-    if getattr(settings, "MEHVAR_IMAP_DELETE_AFTER_READ", False):
+    if settings.MEHVAR_IMAP_DELETE_AFTER_READ:
         _expunge(conn)
 
 

@@ -52,11 +52,11 @@ def sms_settings() -> SmsSettings | None:
     """The provider settings, read now (tests and restarts change them), or None while any
     credential is empty: the channel is then off and its webhook answers 404."""
     values = SmsSettings(
-        base_url=(getattr(settings, "MEHVAR_SMS_BASE_URL", "") or DEFAULT_BASE_URL).rstrip("/"),
-        account_sid=getattr(settings, "MEHVAR_SMS_ACCOUNT_SID", ""),
-        auth_token=getattr(settings, "MEHVAR_SMS_AUTH_TOKEN", ""),
-        from_number=getattr(settings, "MEHVAR_SMS_FROM", ""),
-        status_callback_url=getattr(settings, "MEHVAR_SMS_STATUS_CALLBACK_URL", ""),
+        base_url=(settings.MEHVAR_SMS_BASE_URL or DEFAULT_BASE_URL).rstrip("/"),
+        account_sid=settings.MEHVAR_SMS_ACCOUNT_SID,
+        auth_token=settings.MEHVAR_SMS_AUTH_TOKEN,
+        from_number=settings.MEHVAR_SMS_FROM,
+        status_callback_url=settings.MEHVAR_SMS_STATUS_CALLBACK_URL,
     )
     if not (values.account_sid and values.auth_token and values.from_number):
         return None

@@ -47,11 +47,9 @@ class TelegramSettings:
 def telegram_settings() -> TelegramSettings | None:
     """The provider settings, or None while either is empty (the webhook answers 404)."""
     values = TelegramSettings(
-        base_url=(getattr(settings, "MEHVAR_TELEGRAM_BASE_URL", "") or DEFAULT_BASE_URL).rstrip(
-            "/"
-        ),
-        bot_token=getattr(settings, "MEHVAR_TELEGRAM_BOT_TOKEN", ""),
-        secret_token=getattr(settings, "MEHVAR_TELEGRAM_SECRET_TOKEN", ""),
+        base_url=(settings.MEHVAR_TELEGRAM_BASE_URL or DEFAULT_BASE_URL).rstrip("/"),
+        bot_token=settings.MEHVAR_TELEGRAM_BOT_TOKEN,
+        secret_token=settings.MEHVAR_TELEGRAM_SECRET_TOKEN,
     )
     if not (values.bot_token and values.secret_token):
         return None

@@ -54,13 +54,11 @@ class WhatsAppSettings:
 def whatsapp_settings() -> WhatsAppSettings | None:
     """The provider settings, or None while any of them is empty (the webhook answers 404)."""
     values = WhatsAppSettings(
-        base_url=(getattr(settings, "MEHVAR_WHATSAPP_BASE_URL", "") or DEFAULT_BASE_URL).rstrip(
-            "/"
-        ),
-        token=getattr(settings, "MEHVAR_WHATSAPP_TOKEN", ""),
-        app_secret=getattr(settings, "MEHVAR_WHATSAPP_APP_SECRET", ""),
-        verify_token=getattr(settings, "MEHVAR_WHATSAPP_VERIFY_TOKEN", ""),
-        phone_number_id=getattr(settings, "MEHVAR_WHATSAPP_PHONE_NUMBER_ID", ""),
+        base_url=(settings.MEHVAR_WHATSAPP_BASE_URL or DEFAULT_BASE_URL).rstrip("/"),
+        token=settings.MEHVAR_WHATSAPP_TOKEN,
+        app_secret=settings.MEHVAR_WHATSAPP_APP_SECRET,
+        verify_token=settings.MEHVAR_WHATSAPP_VERIFY_TOKEN,
+        phone_number_id=settings.MEHVAR_WHATSAPP_PHONE_NUMBER_ID,
     )
     if not (values.token and values.app_secret and values.verify_token and values.phone_number_id):
         return None

@@ -39,7 +39,7 @@ BODY_OVERHEAD_BYTES = 16 * 1024
 def allowed_origins() -> list[str]:
     """MEHVAR_WEBCHAT_ALLOWED_ORIGINS as a list (a comma-separated string or a list); empty
     means any origin."""
-    value = getattr(settings, "MEHVAR_WEBCHAT_ALLOWED_ORIGINS", "")
+    value = settings.MEHVAR_WEBCHAT_ALLOWED_ORIGINS
     items = value.split(",") if isinstance(value, str) else list(value)
     return [item.strip().rstrip("/") for item in items if item.strip()]
 

@@ -105,7 +105,7 @@ def chat_session_start(
 ) -> tuple[ChatSession, str]:
     """A new visitor: a customer with a random "webchat" identity and a session. Returns the
     session and its token, which is shown this once (only its SHA-256 is stored)."""
-    limit = getattr(settings, "MEHVAR_WEBCHAT_SESSIONS_PER_HOUR", 100)
+    limit = settings.MEHVAR_WEBCHAT_SESSIONS_PER_HOUR
     if limit and client_address and not _allow(f"sessions:{client_address}", limit, 3600):
         raise _rate_limited()
     language = widget_language(language)
@@ -183,7 +183,7 @@ def chat_message_post(*, visit: Visit, body: dict[str, Any]) -> tuple[InboundEnv
         )
     if not text.strip():
         raise Invalid(Code.MESSAGE_EMPTY, gettext_lazy("Write a message."), field="text")
-    per_minute = getattr(settings, "MEHVAR_WEBCHAT_MESSAGES_PER_MINUTE", 30)
+    per_minute = settings.MEHVAR_WEBCHAT_MESSAGES_PER_MINUTE
     if per_minute and not _allow(f"messages:{visit.visitor_id}", per_minute, 60):
         raise _rate_limited()
     session = chat_session_sync(visit=visit)
