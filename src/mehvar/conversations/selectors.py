@@ -376,28 +376,31 @@ def conversation_timeline(
 # --- reads for the channels context (system reads: no acting agent, only ids and states) ---
 
 
+_BRIEF_FIELDS = ("id", "customer_id", "channel", "status", "subject", "language",
+                 "last_message_at", "solved_at")
+
+
 def conversation_brief(*, conversation_id: int) -> Conversation | None:
     """Id, customer, channel, status, subject, language and times of one conversation."""
-    return (Conversation.objects.filter(pk=conversation_id)
-            .only("id", "customer_id", "channel", "status", "subject", "language",
-                  "last_message_at", "solved_at").first())
+    return Conversation.objects.filter(pk=conversation_id).only(*_BRIEF_FIELDS).first()
 
 
-def conversation_id_for_message_ids(*, channel: str, external_ids: Sequence[str]) -> int | None:
+def conversation_for_message_ids(*, channel: str, external_ids: Sequence[str]
+                                 ) -> Conversation | None:
     """The conversation of the newest message with one of these external ids on a channel
-    (an e-mail reply's In-Reply-To / References)."""
+    (an e-mail reply's In-Reply-To / References), as conversation_brief: one query."""
     if not external_ids:
         return None
-    return (Message.objects.filter(channel=channel, external_id__in=list(external_ids))
-            .order_by("-created_at", "-id").values_list("conversation_id", flat=True).first())
+    return (Conversation.objects
+            .filter(messages__channel=channel, messages__external_id__in=list(external_ids))
+            .order_by("-messages__created_at", "-messages__id")
+            .only(*_BRIEF_FIELDS).first())
 
 
 def conversation_latest_for_customer(*, customer_id: int, channel: str) -> Conversation | None:
     """The customer's newest conversation on a channel (messaging threads continue it)."""
     return (Conversation.objects.filter(customer_id=customer_id, channel=channel)
-            .order_by("-created_at", "-id")
-            .only("id", "customer_id", "channel", "status", "subject", "language",
-                  "last_message_at", "solved_at").first())
+            .order_by("-created_at", "-id").only(*_BRIEF_FIELDS).first())
 
 
 

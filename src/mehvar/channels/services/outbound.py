@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -48,26 +49,25 @@ _NOT_SENT = {"webchat", "phone", "api"}
 def route_update(
     *, conversation: Conversation, channel: str, address: str, mailbox: Mailbox | None,
     inbound: Inbound,
-) -> ReplyRoute:
+) -> None:
     """Replies go back on the channel and to the address the customer last wrote from; for
     e-mail they answer the last message and carry its reference chain."""
-    references: list[str] = []
-    last_reference = ""
+    changes: dict[str, Any] = {"channel": channel, "address": address[:320],
+                               "updated_at": timezone.now()}
+    if mailbox is not None:  # a message handed in without a mailbox keeps the route's one
+        changes["mailbox"] = mailbox
     if channel == "email":
-        references = [*reversed(inbound.references[:MAX_REFERENCES - 1]), inbound.external_id]
-        last_reference = inbound.external_id
-    route, created = ReplyRoute.objects.get_or_create(
-        conversation_id=conversation.pk,
-        defaults={"channel": channel, "address": address[:320], "mailbox": mailbox,
-                  "last_reference": last_reference[:500], "references": references})
-    if not created:
-        route.channel, route.address = channel, address[:320]
-        route.mailbox = mailbox or route.mailbox
-        if channel == "email":
-            route.last_reference, route.references = last_reference[:500], references
-        route.save(update_fields=["channel", "address", "mailbox", "last_reference",
-                                  "references", "updated_at"])
-    return route
+        changes["references"] = [*reversed(inbound.references[:MAX_REFERENCES - 1]),
+                                 inbound.external_id]
+        changes["last_reference"] = inbound.external_id[:500]
+    # Most messages continue a conversation whose route exists: one UPDATE, no read.
+    if ReplyRoute.objects.filter(conversation_id=conversation.pk).update(**changes):
+        return
+    try:
+        with transaction.atomic():
+            ReplyRoute.objects.create(conversation_id=conversation.pk, **changes)
+    except IntegrityError:  # created meanwhile by another worker: update that one
+        ReplyRoute.objects.filter(conversation_id=conversation.pk).update(**changes)
 
 
 def route_get(*, conversation_id: int) -> ReplyRoute | None:

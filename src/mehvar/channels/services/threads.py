@@ -19,7 +19,7 @@ from mehvar.channels.types import Inbound
 from mehvar.conversations.models import Conversation, Status
 from mehvar.conversations.selectors import (
     conversation_brief,
-    conversation_id_for_message_ids,
+    conversation_for_message_ids,
     conversation_latest_for_customer,
 )
 
@@ -42,9 +42,9 @@ def _email_thread(inbound: Inbound, customer_id: int) -> Conversation | None:
     for reference in inbound.references:
         if (conversation_id := conversation_of(reference)) is not None:
             return _open(conversation_brief(conversation_id=conversation_id))
-    if conversation_id := conversation_id_for_message_ids(channel="email",
-                                                          external_ids=inbound.references):
-        return _open(conversation_brief(conversation_id=conversation_id))
+    if conversation := conversation_for_message_ids(channel="email",
+                                                    external_ids=inbound.references):
+        return _open(conversation)
     if inbound.conversation_token is not None:
         conversation = conversation_brief(conversation_id=inbound.conversation_token)
         if conversation is not None and conversation.customer_id == customer_id:

@@ -142,8 +142,8 @@ def conversation_open_inbound(
     uploads = list(attachments)
     for upload in uploads:
         attachment_check_size(size_bytes=upload_size(upload.data))
-    if external_id and (existing := conversation_for_external_id(channel, external_id)):
-        return existing
+    # A repeat is rare (envelopes are idempotent already): _open's unique-constraint path
+    # returns the stored conversation instead of a read before every insert.
     return _open(
         actor=None, by_agent=False, subject=subject, channel=channel, text=body_text,
         html=body_html, quoted_text=clean_text(quoted_text), flags=list(flags),

@@ -135,13 +135,9 @@ def message_add_from_customer(
     for upload in uploads:
         attachment_check_size(size_bytes=upload_size(upload.data))
     locked = lock_conversation(conversation.pk)
-    if external_id:
-        existing = Message.objects.filter(channel=locked.channel, external_id=external_id).first()
-        if existing is not None:
-            return existing
     ensure_writable(locked)
     now = timezone.now()
-    try:
+    try:  # a repeat is rare (envelopes are idempotent already): no read before the insert
         with transaction.atomic():
             message = Message.objects.create(
                 conversation=locked, author_kind=AuthorKind.CUSTOMER,
