@@ -107,7 +107,7 @@ def test_a_call_on_a_phone_conversation_is_a_public_message_with_its_facts(agent
         conversation.customer_id, conversation.pk, agent.pk)
     assert event.after == {"call_id": call.pk, "message_id": message.pk,
                            "direction": "inbound", "duration_seconds": 245,
-                           "outcome": "resolved", "has_recording": False}
+                           "outcome": "resolved", "has_recording": False, "recording_id": None}
     assert str(verb_label("call.logged")) == "Phone call logged"  # the 360 timeline's label
     assert not OutboundMessage.objects.exists()  # the phone channel has no sender
     conversation.refresh_from_db()

@@ -521,7 +521,7 @@ def test_attachment_is_stored_with_a_safe_name(open_conversation: Opener, agent:
         assert handle.read() == b"%PDF-1.7 data"
     assert TimelineEvent.objects.get(verb="attachment.added").after == {
         "message_id": reply.pk, "attachment_id": attachment.pk, "filename": "فاکتور.PDF",
-        "size_bytes": 13}
+        "size_bytes": 13, "content_type": "application/pdf"}
 
 
 def test_attachment_over_the_limit_is_refused(

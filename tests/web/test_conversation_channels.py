@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from mehvar.accounts.models import Agent
 from mehvar.channels.models import DeliveryStatus, OutboundMessage, PhoneCall
-from mehvar.channels.services.calls import call_log
+from mehvar.channels.services.calls import call_add_recording, call_log
 from mehvar.channels.services.outbound import (
     outbound_record_bounce,
     outbound_record_status,
@@ -184,6 +184,22 @@ def test_log_a_call_with_a_recording(agent) -> None:
     assert played["X-Content-Type-Options"] == "nosniff"
     assert played["Content-Security-Policy"] == "sandbox"
     assert b"".join(played.streaming_content) == OGG
+
+    # The recording plays from the customer's timeline too.
+    customer_page = client.get(f"/customers/{conversation.customer_id}").content.decode()
+    assert f'<audio controls preload="none" src="{src}"' in customer_page
+
+
+def test_a_recording_added_later_plays_in_the_customer_timeline(agent) -> None:
+    conversation = phone_conversation(agent)
+    call = call_log(actor=agent, conversation_id=conversation.pk, customer_id=None,
+                    direction="inbound",
+                    number="+302101234567", duration_seconds=95, outcome="answered")
+    attachment = call_add_recording(actor=agent, call_id=call.pk, recording=AttachmentUpload(
+        "κλήση.ogg", "audio/ogg", OGG))
+    page = browser(agent).get(f"/customers/{conversation.customer_id}").content.decode()
+    src = f"/conversations/{conversation.pk}/attachments/{attachment.pk}?inline=1"
+    assert page.count(f'src="{src}"') == 1
 
 
 def test_inline_is_for_audio_only(agent) -> None:

@@ -155,6 +155,7 @@ def call_log(
     else:
         raise _invalid(_("Name the conversation or the customer of the call."),
                        "conversation_id")
+    recording_id = next((file.pk for file in message.attachments.all()), None)
     call = PhoneCall(message=message, conversation=conversation, direction=direction,
                      number=number, duration_seconds=duration_seconds, outcome=outcome,
                      agent_id=actor.pk, started_at=started)
@@ -164,7 +165,7 @@ def call_log(
         conversation_id=conversation.pk,
         after={"call_id": call.pk, "message_id": message.pk, "direction": direction,
                "duration_seconds": duration_seconds, "outcome": outcome,
-               "has_recording": upload is not None})
+               "has_recording": upload is not None, "recording_id": recording_id})
     return call
 
 

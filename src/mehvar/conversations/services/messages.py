@@ -272,7 +272,7 @@ def attachment_store(
         verb="attachment.added", actor_id=actor_id, customer_id=conversation.customer_id,
         conversation_id=conversation.pk,
         after={"message_id": message.pk, "attachment_id": attachment.pk, "filename": filename,
-               "size_bytes": attachment.size_bytes},
+               "size_bytes": attachment.size_bytes, "content_type": attachment.content_type},
     )
     return attachment
 
