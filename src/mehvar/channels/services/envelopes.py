@@ -199,7 +199,7 @@ def _store(envelope: InboundEnvelope, inbound: Inbound) -> Message:
     assert conversation is not None
     route_update(conversation=conversation, channel=envelope.channel,
                  address=inbound.reply_address or inbound.identity_value,
-                 mailbox=envelope.mailbox, inbound=inbound)
+                 mailbox=envelope.mailbox, inbound=inbound, opened=opened)
     if opened and envelope.mailbox is not None and envelope.mailbox.send_acknowledgement \
             and "auto_reply" not in inbound.flags:
         outbound_queue_acknowledgement(conversation=conversation, mailbox=envelope.mailbox,

@@ -48,7 +48,7 @@ _NOT_SENT = {"webchat", "phone", "api"}
 
 def route_update(
     *, conversation: Conversation, channel: str, address: str, mailbox: Mailbox | None,
-    inbound: Inbound,
+    inbound: Inbound, opened: bool = False,
 ) -> None:
     """Replies go back on the channel and to the address the customer last wrote from; for
     e-mail they answer the last message and carry its reference chain."""
@@ -60,8 +60,9 @@ def route_update(
         changes["references"] = [*reversed(inbound.references[:MAX_REFERENCES - 1]),
                                  inbound.external_id]
         changes["last_reference"] = inbound.external_id[:500]
-    # Most messages continue a conversation whose route exists: one UPDATE, no read.
-    if ReplyRoute.objects.filter(conversation_id=conversation.pk).update(**changes):
+    # A conversation just opened has no route yet; most other messages continue one whose
+    # route exists: one UPDATE, no read.
+    if not opened and ReplyRoute.objects.filter(conversation_id=conversation.pk).update(**changes):
         return
     try:
         with transaction.atomic():
