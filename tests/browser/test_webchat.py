@@ -80,3 +80,26 @@ def test_persian_visitor_chats_and_sees_the_agents_reply_live(
     page.keyboard.press("Escape")
     expect(panel).to_be_hidden()
     expect(launcher).to_be_focused()
+
+
+def test_the_agent_sees_a_greek_visitor_typing_and_then_the_message(
+    new_page: Callable[..., Page],
+    signed_in_page: Callable[..., Page],
+    agent: Agent,
+) -> None:
+    visitor = new_page(locale="el")
+    visitor.goto("/chat/demo")
+    visitor.locator("#mehvar-chat .launcher").click()
+    visitor.keyboard.type("Καλησπέρα, έχω ένα θέμα με την παραγγελία μου.")
+    visitor.keyboard.press("Enter")
+    conversation = wait_for_conversation()
+
+    page = signed_in_page(agent)
+    page.goto(f"/conversations/{conversation.pk}")
+    typing = page.locator("#visitor-typing")
+    expect(typing).to_have_text("")
+    visitor.keyboard.type("Ο αριθμός είναι 4512")  # typed, not sent
+    expect(typing).to_have_text("The visitor is typing…", timeout=5_000)
+    visitor.keyboard.press("Enter")
+    expect(page.locator("#thread")).to_contain_text("Ο αριθμός είναι 4512", timeout=5_000)
+    expect(typing).to_have_text("", timeout=5_000)
