@@ -35,12 +35,13 @@ class _Mail(EmailMultiAlternatives):
     folds onto a line of its own: "Subject: \\r\\n =?utf-8?…" — read back as a subject with a
     leading space. A Header that knows its name starts the words on the Subject line."""
 
-    def message(self) -> Any:
-        message = super().message()
-        if not self.subject.isascii():
+    def message(self, **kwargs: Any) -> Any:
+        message = super().message(**kwargs)
+        subject = str(self.subject)
+        if not subject.isascii():
             del message["Subject"]
             Message.__setitem__(message, "Subject",
-                                Header(self.subject, "utf-8", header_name="Subject"))
+                                Header(subject, "utf-8", header_name="Subject"))
         return message
 
 
