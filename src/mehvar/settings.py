@@ -118,6 +118,8 @@ TASKS = {
         "BACKEND": env_str("MEHVAR_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# Finished background task results are kept this many days, then pruned (0: kept forever).
+MEHVAR_TASK_RESULTS_KEEP_DAYS = env_int("MEHVAR_TASK_RESULTS_KEEP_DAYS", 7)
 
 # Limits on what the API and channels accept.
 MEHVAR_MAX_ATTACHMENT_BYTES = env_int("MEHVAR_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024)
