@@ -131,6 +131,8 @@ def test_a_reply_threads_in_the_customers_client_and_back(
     html = reply.get_body(("html",)).get_content()
     assert 'dir="rtl"' in html
     assert "پیگیری می‌کنیم" in html
+    # The footer is in the customer's language too.
+    assert f'شمارهٔ پیگیری گفت‌وگو: <bdi dir="ltr">#{conversation.pk}</bdi>' in html
     assert reply.get_body(("plain",)).get_content().strip() == "سلام لیلا، پیگیری می‌کنیم."
     outbound = OutboundMessage.objects.get(conversation=conversation)
     assert outbound.status == DeliveryStatus.SENT

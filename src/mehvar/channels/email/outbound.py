@@ -10,8 +10,10 @@ from email.message import Message
 from email.utils import formataddr
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import linebreaks
 
 from mehvar.channels.email.parse import subject_with_token
@@ -49,9 +51,10 @@ def build(delivery: Delivery) -> EmailMultiAlternatives:
     language = (delivery.language or "").split("-")[0]
     direction = "rtl" if language in RTL_LANGUAGES else "ltr"
     body_html = delivery.html or linebreaks(delivery.text, autoescape=True)
-    html = render_to_string("channels/email/message.html", {
-        "body": body_html, "direction": direction, "language": language or "en",
-        "conversation_id": delivery.conversation_id})
+    with translation.override(language or settings.LANGUAGE_CODE):  # the customer's words
+        html = render_to_string("channels/email/message.html", {
+            "body": body_html, "direction": direction, "language": language or "en",
+            "conversation_id": delivery.conversation_id})
     headers = {"Message-ID": f"<{delivery.message_id}>"}
     if delivery.in_reply_to:
         headers["In-Reply-To"] = f"<{delivery.in_reply_to}>"
