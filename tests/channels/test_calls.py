@@ -178,7 +178,10 @@ def test_a_recording_on_a_new_conversation(agent) -> None:
     customer = customer_create(actor=agent, name="Priya Raman")
     call = log(agent, customer_id=customer.pk,
                recording=AttachmentUpload("call.wav", "audio/wav", b"RIFF"))
-    assert Message.objects.get(pk=call.message_id).attachments.get().content_type == "audio/wav"
+    recording = Message.objects.get(pk=call.message_id).attachments.get()
+    assert recording.content_type == "audio/wav"
+    event = TimelineEvent.objects.get(verb="call.logged")
+    assert event.after["recording_id"] == recording.pk  # so the 360 timeline can play it
 
 
 @pytest.mark.parametrize(("overrides", "field"), [

@@ -12,10 +12,9 @@ class ChannelErrorCode(StrEnum):
     OUTBOUND_NOT_FAILED = "outbound_not_failed"
     MAILBOX_NOT_FOUND = "mailbox_not_found"
     MAILBOX_INVALID = "mailbox_invalid"
-    PAYLOAD_TOO_LARGE = "payload_too_large"
-    SIGNATURE_INVALID = "signature_invalid"
-    CHAT_SESSION_INVALID = "chat_session_invalid"
     CALL_INVALID = "call_invalid"
+    CALL_NOT_FOUND = "call_not_found"
+    FILTER_INVALID = "filter_invalid"  # the same code as the web layer's inbox filters
 
 
 class DeliveryError(Exception):

@@ -203,7 +203,7 @@ def envelope_out(envelope: InboundEnvelope) -> dict[str, Any]:
 def envelope_detail_out(envelope: InboundEnvelope) -> dict[str, Any]:
     text, truncated = envelope_raw_preview(envelope)
     return {**envelope_out(envelope), "meta": envelope.meta,
-            "raw_size_bytes": len(bytes(envelope.raw)), "raw_text": text,
+            "raw_size_bytes": len(envelope.raw), "raw_text": text,
             "raw_truncated": truncated}
 
 

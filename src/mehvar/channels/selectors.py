@@ -32,9 +32,6 @@ from mehvar.core.errors import Invalid, NotFound
 from mehvar.core.pagination import Page, keyset_page
 from mehvar.core.permissions import Actor, require
 
-# Codes channels/errors.py does not list (yet): stable strings all the same.
-CALL_NOT_FOUND = "call_not_found"
-FILTER_INVALID = "filter_invalid"  # as the web layer's filters
 # How much of a raw payload the API and the admin page show.
 RAW_PREVIEW_BYTES = 65_536
 # Mailboxes are a handful of support addresses; the list is capped rather than paged.
@@ -122,7 +119,7 @@ def call_get(*, actor: Actor, call_id: int) -> PhoneCall:
     require(actor, "conversation.view")
     call = PhoneCall.objects.filter(pk=call_id).first()
     if call is None:
-        raise NotFound(CALL_NOT_FOUND, _("No call has this id."))
+        raise NotFound(Code.CALL_NOT_FOUND, _("No call has this id."))
     return call
 
 
@@ -142,7 +139,7 @@ def envelope_list(
     queryset = _envelopes()
     if status:
         if status not in EnvelopeStatus.values:
-            raise Invalid(FILTER_INVALID,
+            raise Invalid(Code.FILTER_INVALID,
                           _("That status is not one of the choices."), field="status")
         queryset = queryset.filter(status=status)
     return keyset_page(queryset, field="received_at", cursor=cursor, limit=limit)
@@ -160,8 +157,8 @@ def envelope_get(*, actor: Actor, envelope_id: int) -> InboundEnvelope:
 
 def envelope_raw_preview(envelope: InboundEnvelope) -> tuple[str, bool]:
     """The payload's first 64 KiB as text (bad UTF-8 replaced), and whether there is more."""
-    raw = bytes(envelope.raw)
-    return (raw[:RAW_PREVIEW_BYTES].decode("utf-8", errors="replace"),
+    raw = memoryview(envelope.raw)  # bytes or memoryview by backend; copy only the preview
+    return (bytes(raw[:RAW_PREVIEW_BYTES]).decode("utf-8", errors="replace"),
             len(raw) > RAW_PREVIEW_BYTES)
 
 

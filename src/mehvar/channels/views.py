@@ -96,7 +96,7 @@ def envelope_page(request: HttpRequest, envelope_id: int) -> HttpResponse:
     raw_text, raw_truncated = envelope_raw_preview(envelope)
     return render(request, "channels/envelope.html", {
         "envelope": envelope, "raw_text": raw_text, "raw_truncated": raw_truncated,
-        "raw_size": len(bytes(envelope.raw)), "here": request.get_full_path(),
+        "raw_size": len(envelope.raw), "here": request.get_full_path(),
     })
 
 

@@ -8,6 +8,7 @@ enqueued by `mehvar worker` when due (core.periodic)."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -28,6 +29,12 @@ def enqueue(task_path: str, *args: Any) -> None:
     except Exception:
         logger.exception("Could not enqueue %s%r; the periodic sweep will pick it up",
                          task_path, args)
+
+
+def backoff(attempts: int, *, base_seconds: int) -> timedelta:
+    """How long a failed attempt waits before the next: base, 2×base, 4×base … capped at an
+    hour (inbound envelopes and outbound deliveries alike)."""
+    return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), 3600))
 
 
 def enqueue_on_commit(task_path: str, *args: Any) -> None:

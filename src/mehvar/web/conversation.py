@@ -268,7 +268,8 @@ def _page_context(request: HttpRequest, agent: Agent,
 def conversation_poll(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """Live updates: 204 while the conversation's version is the one the page shows
     (`after`); otherwise a fresh poller and the `conversation-changed` event, on which the
-    thread and the properties reload themselves. One primary-key lookup per poll."""
+    thread and the properties reload themselves. One primary-key lookup per poll, and on a
+    web-chat page one indexed lookup of whether the visitor is typing."""
     agent = _agent(request)
     try:
         latest = conversation_version(actor=agent, conversation_id=conversation_id)

@@ -39,6 +39,11 @@ from mehvar.channels.email.quotes import split_quoted
 from mehvar.channels.types import IgnoreReason, Inbound
 from mehvar.conversations.html import clean_text, html_to_text, sanitize_html
 from mehvar.conversations.services.messages import AttachmentUpload, safe_filename
+from mehvar.conversations.services.validation import (
+    HTML_TO_TEXT_RATIO,
+    MAX_EXTERNAL_ID_LENGTH,
+    MAX_SUBJECT_LENGTH,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +52,6 @@ MALFORMED, AUTO_REPLY, HTML_ONLY, TRUNCATED = "malformed", "auto_reply", "html_o
 FLAG_ORDER = (MALFORMED, AUTO_REPLY, HTML_ONLY, TRUNCATED)
 MAX_ATTACHMENTS = 50
 MAX_REFERENCES = 50
-MAX_SUBJECT_LENGTH = 300
-MAX_EXTERNAL_ID_LENGTH = 500
-HTML_TO_TEXT_RATIO = 5  # as conversations.services.validation: HTML may be 5x the text limit
 UNREADABLE = "(unreadable message)"
 FORWARD_BANNER = "---------- Forwarded message ----------"
 _MAX_DEPTH = 20

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import logging
 import secrets
 import urllib.error
 import urllib.parse
@@ -24,8 +23,6 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from mehvar.channels.errors import DeliveryError
-
-logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 10
 MAX_RESPONSE_BYTES = 1024 * 1024

@@ -150,12 +150,13 @@ def call_log(
         message = message_add(actor=actor, conversation=conversation, text=text,
                               is_internal=not is_public_call(conversation),
                               attachments=[upload] if upload else None)
+        recording_id = next((file.pk for file in message.attachments.all()), None)
     elif customer_id is not None:
-        conversation, message = _open_for_call(actor, customer_id, direction, text, upload)
+        conversation, message, recording_id = _open_for_call(actor, customer_id, direction,
+                                                             text, upload)
     else:
         raise _invalid(_("Name the conversation or the customer of the call."),
                        "conversation_id")
-    recording_id = next((file.pk for file in message.attachments.all()), None)
     call = PhoneCall(message=message, conversation=conversation, direction=direction,
                      number=number, duration_seconds=duration_seconds, outcome=outcome,
                      agent_id=actor.pk, started_at=started)
@@ -170,7 +171,7 @@ def call_log(
 
 
 def _open_for_call(actor: Actor, customer_id: int, direction: str, text: str,
-                   upload: AttachmentUpload | None) -> tuple[Conversation, Message]:
+                   upload: AttachmentUpload | None) -> tuple[Conversation, Message, int | None]:
     customer = customer_get(actor=actor, customer_id=customer_id)
     conversation = conversation_create(
         actor=actor, channel=PHONE, customer_id=customer.merged_into_id or customer.pk,
@@ -178,10 +179,11 @@ def _open_for_call(actor: Actor, customer_id: int, direction: str, text: str,
         subject=_("Call with %(name)s") % {"name": customer.name}, text=text,
         assignee_id=actor.pk)
     message = conversation.messages.all()[0]
-    if upload is not None:
-        attachment_add(actor=actor, message=message, filename=upload.filename,
-                       content_type=upload.content_type, data=upload.data)
-    return conversation, message
+    if upload is None:
+        return conversation, message, None
+    recording = attachment_add(actor=actor, message=message, filename=upload.filename,
+                               content_type=upload.content_type, data=upload.data)
+    return conversation, message, recording.pk
 
 
 @transaction.atomic

@@ -33,8 +33,9 @@ from mehvar.conversations.errors import ConversationErrorCode
 from mehvar.conversations.models import Message
 from mehvar.conversations.services.conversations import conversation_open_inbound
 from mehvar.conversations.services.messages import message_add_from_customer
+from mehvar.conversations.services.validation import MAX_EXTERNAL_ID_LENGTH
 from mehvar.core import rawrow
-from mehvar.core.background import enqueue, enqueue_on_commit
+from mehvar.core.background import backoff, enqueue, enqueue_on_commit
 from mehvar.core.errors import Conflict, DomainError, NotFound
 from mehvar.core.permissions import Actor, require
 from mehvar.core.text import script_language
@@ -43,7 +44,6 @@ from mehvar.customers.services import customer_resolve
 logger = logging.getLogger(__name__)
 PROCESS_TASK = "mehvar.channels.tasks.envelope_process_task"
 SWEEP_BATCH = 500
-MAX_EXTERNAL_ID = 500
 
 
 def envelope_receive(
@@ -56,7 +56,7 @@ def envelope_receive(
     envelope, unchanged, with created False."""
     now = timezone.now()
     envelope = InboundEnvelope(
-        channel=channel, external_id=external_id[:MAX_EXTERNAL_ID], raw=raw, meta=meta or {},
+        channel=channel, external_id=external_id[:MAX_EXTERNAL_ID_LENGTH], raw=raw, meta=meta or {},
         mailbox=mailbox, received_at=now, next_attempt_at=now + _lease(),
     )
     try:
@@ -237,11 +237,6 @@ def _failed(envelope: InboundEnvelope, error: Exception) -> None:
         return
     envelope.next_attempt_at = timezone.now() + backoff(
         envelope.attempts, base_seconds=settings.MEHVAR_INBOUND_RETRY_SECONDS)
-
-
-def backoff(attempts: int, *, base_seconds: int) -> timedelta:
-    """base, 2×base, 4×base … capped at an hour."""
-    return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), 3600))
 
 
 def _lease() -> timedelta:

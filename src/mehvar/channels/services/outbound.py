@@ -31,7 +31,7 @@ from mehvar.channels.models import (
 from mehvar.channels.types import Delivery, Inbound, OutgoingFile
 from mehvar.conversations.models import Conversation, Message
 from mehvar.conversations.selectors import message_for_delivery
-from mehvar.core.background import enqueue, enqueue_on_commit
+from mehvar.core.background import backoff, enqueue, enqueue_on_commit
 from mehvar.core.errors import Conflict, NotFound
 from mehvar.core.permissions import Actor, require
 
@@ -86,7 +86,7 @@ def outbound_queue_reply(conversation: Conversation, message: Message) -> None:
         return
     _queue(OutboundMessage(kind=OutboundKind.REPLY, conversation_id=conversation.pk,
                            message=message, channel=route.channel, recipient=route.address,
-                           mailbox=route.mailbox), route)
+                           mailbox=route.mailbox))
 
 
 def outbound_queue_acknowledgement(
@@ -106,15 +106,17 @@ def outbound_queue_system(
     *, conversation: Conversation, kind: str, channel: str, recipient: str, text: str,
     subject: str = "", mailbox: Mailbox | None = None,
 ) -> OutboundMessage:
-    """A delivery that is not an agent's message (acknowledgement, chat transcript)."""
-    route = route_get(conversation_id=conversation.pk)
+    """A delivery that is not an agent's message (acknowledgement, chat transcript); without
+    a mailbox it is sent from the conversation's route's mailbox, if any."""
+    if mailbox is None and (route := route_get(conversation_id=conversation.pk)) is not None:
+        mailbox = route.mailbox
     outbound = OutboundMessage(kind=kind, conversation_id=conversation.pk, channel=channel,
                                recipient=recipient[:320], subject=subject[:300], text=text,
-                               mailbox=mailbox or (route.mailbox if route else None))
-    return _queue(outbound, route)
+                               mailbox=mailbox)
+    return _queue(outbound)
 
 
-def _queue(outbound: OutboundMessage, route: ReplyRoute | None) -> OutboundMessage:
+def _queue(outbound: OutboundMessage) -> OutboundMessage:
     now = timezone.now()
     outbound.status, outbound.created_at = DeliveryStatus.QUEUED, now
     outbound.next_attempt_at = now + timedelta(seconds=settings.MEHVAR_OUTBOUND_RETRY_SECONDS)
@@ -171,8 +173,8 @@ def _send_failed(outbound: OutboundMessage, detail: str, *, permanent: bool) -> 
         outbound.status, outbound.next_attempt_at = DeliveryStatus.FAILED, None
     else:
         outbound.status = DeliveryStatus.RETRYING
-        outbound.next_attempt_at = timezone.now() + timedelta(seconds=min(
-            settings.MEHVAR_OUTBOUND_RETRY_SECONDS * 2 ** (outbound.attempts - 1), 3600))
+        outbound.next_attempt_at = timezone.now() + backoff(
+            outbound.attempts, base_seconds=settings.MEHVAR_OUTBOUND_RETRY_SECONDS)
     outbound.save(update_fields=["status", "last_error", "next_attempt_at"])
 
 

@@ -133,12 +133,14 @@ def chat_session_start(
     return session, token
 
 
-def chat_session_sync(*, visit: Visit) -> ChatSession:
+def chat_session_sync(*, visit: Visit, **also: Any) -> ChatSession:
     """Point the session at the conversation its newest processed message went into (the
-    pipeline opens it, or a new one when the last was closed) and note the visitor is here.
-    One UPDATE at most, and none while nothing changed."""
+    pipeline opens it, or a new one when the last was closed) and note the visitor is here;
+    `also` are more session fields to write in the same statement. One UPDATE at most, and
+    none while nothing changed."""
     session = visit.session
-    changes: dict[str, Any] = {}
+    changes: dict[str, Any] = {field: value for field, value in also.items()
+                               if getattr(session, field) != value}
     latest = chat_latest_conversation_id(visitor_id=visit.visitor_id)
     if latest is not None and latest != session.conversation_id:
         changes["conversation_id"] = latest
@@ -154,11 +156,13 @@ def chat_session_sync(*, visit: Visit) -> ChatSession:
 
 def chat_typing(*, visit: Visit) -> None:
     """The visitor is typing: the agent's page of the session's conversation shows it."""
-    session = chat_session_sync(visit=visit)  # which conversation the agent is looking at
+    # Synced either way: the agent's page finds the typing by the session's conversation.
+    typed_at = visit.session.visitor_typing_at
     now = timezone.now()
-    if session.visitor_typing_at is None or now - session.visitor_typing_at >= TYPING_RESOLUTION:
-        ChatSession.objects.filter(pk=session.pk).update(visitor_typing_at=now, last_seen_at=now)
-        session.visitor_typing_at = session.last_seen_at = now
+    if typed_at is None or now - typed_at >= TYPING_RESOLUTION:
+        chat_session_sync(visit=visit, visitor_typing_at=now, last_seen_at=now)
+    else:
+        chat_session_sync(visit=visit)
 
 
 # --- messages ------------------------------------------------------------------------------
@@ -186,10 +190,8 @@ def chat_message_post(*, visit: Visit, body: dict[str, Any]) -> tuple[InboundEnv
     per_minute = settings.MEHVAR_WEBCHAT_MESSAGES_PER_MINUTE
     if per_minute and not _allow(f"messages:{visit.visitor_id}", per_minute, 60):
         raise _rate_limited()
-    session = chat_session_sync(visit=visit)
-    if session.visitor_typing_at is not None:  # the message is here: stop showing typing
-        ChatSession.objects.filter(pk=session.pk).update(visitor_typing_at=None)
-        session.visitor_typing_at = None
+    # The message is here: the agent's page stops showing the visitor typing.
+    session = chat_session_sync(visit=visit, visitor_typing_at=None)
     raw = json.dumps(
         {
             "visitor_id": visit.visitor_id,
