@@ -6,6 +6,7 @@ Every variable is listed in docs/operations/settings.md (a test keeps the two in
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 from mehvar.core.env import database_config, env_bool, env_int, env_list, env_str, secret_key
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "mehvar.customers",
     "mehvar.conversations",
     "mehvar.channels",
+    "mehvar.service_levels",
     "mehvar.demo",
     "mehvar.web",
 ]
@@ -126,6 +128,11 @@ MEHVAR_MAX_ATTACHMENT_BYTES = env_int("MEHVAR_MAX_ATTACHMENT_BYTES", 25 * 1024 *
 MEHVAR_MAX_MESSAGE_CHARS = env_int("MEHVAR_MAX_MESSAGE_CHARS", 200_000)
 MEHVAR_DEFAULT_PHONE_REGION = env_str("MEHVAR_DEFAULT_PHONE_REGION", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = MEHVAR_MAX_ATTACHMENT_BYTES + 1024 * 1024
+
+# Customer value: what one contact (conversation) and one agent reply cost, in the company's
+# currency; a value that is not a number stops the process at start-up.
+MEHVAR_COST_PER_CONTACT = Decimal(env_str("MEHVAR_COST_PER_CONTACT", "2.00"))
+MEHVAR_COST_PER_AGENT_REPLY = Decimal(env_str("MEHVAR_COST_PER_AGENT_REPLY", "1.50"))
 
 # Channels: inbound envelopes are retried with backoff, then parked for an admin.
 MEHVAR_INBOUND_RETRY_SECONDS = env_int("MEHVAR_INBOUND_RETRY_SECONDS", 60)

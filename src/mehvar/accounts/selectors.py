@@ -133,6 +133,19 @@ def team_page(*, actor: Actor, cursor: str | None, limit: int) -> Page[Team]:
     return _ascending_page(team_list(actor=actor), field="name", cursor=cursor, limit=limit)
 
 
+def team_members(*, team_id: int) -> list[Agent]:
+    """The team's active members with their role (routing's candidates). No permission check:
+    the caller (a system assignment) has made it."""
+    return list(Agent.objects.filter(is_active=True, teams__id=team_id)
+                .only("id", "role", "is_active").order_by("id"))
+
+
+def team_lead_id(*, team_id: int | None) -> int | None:
+    if team_id is None:
+        return None
+    return Team.objects.filter(pk=team_id).values_list("lead_id", flat=True).first()
+
+
 def team_get(*, actor: Actor, team_id: int) -> Team:
     team = team_list(actor=actor).filter(pk=team_id).first()
     if team is None:

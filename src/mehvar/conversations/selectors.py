@@ -408,3 +408,29 @@ def message_for_delivery(*, message_id: int) -> Message | None:
     """A message with its conversation and attachments, for the channel that delivers it."""
     return (Message.objects.select_related("conversation", "author_agent")
             .prefetch_related("attachments").filter(pk=message_id).first())
+
+
+# --- for routing and assignment (service levels) --------------------------------------------
+
+ACTIVE_STATUSES = ("new", "open")  # what an agent must act on now
+
+
+def open_load_by_assignee(*, agent_ids: Sequence[int]) -> dict[int, int]:
+    """Active conversations per agent (one grouped query over conv_assignee)."""
+    rows = (Conversation.objects.filter(assignee_id__in=list(agent_ids),
+                                        status__in=ACTIVE_STATUSES)
+            .values("assignee_id").annotate(load=Count("id")).order_by())
+    return {row["assignee_id"]: row["load"] for row in rows}
+
+
+def team_queue(*, team_id: int, limit: int) -> list[int]:
+    """The oldest unassigned active conversations of a team, oldest first."""
+    return list(Conversation.objects.filter(team_id=team_id, assignee_id__isnull=True,
+                                            status__in=ACTIVE_STATUSES)
+                .order_by("created_at", "id").values_list("id", flat=True)[:limit])
+
+
+def active_assigned_to(*, agent_id: int) -> list[tuple[int, int | None]]:
+    """(conversation id, team id) of the agent's active conversations."""
+    return list(Conversation.objects.filter(assignee_id=agent_id, status__in=ACTIVE_STATUSES)
+                .order_by("created_at", "id").values_list("id", "team_id"))

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mehvar.conversations.errors import ConversationErrorCode as Code
 from mehvar.conversations.html import clean_text, html_to_text
+from mehvar.conversations.lifecycle import ConversationChange, Happening, conversation_changed
 from mehvar.conversations.models import AuthorKind, Channel, Conversation, Message, Priority, Status
 from mehvar.conversations.outbox import public_message_added
 from mehvar.conversations.services.common import (
@@ -213,6 +214,8 @@ def _open(
                       for upload in attachments]
             if by_agent:
                 public_message_added(conversation, message)
+            conversation_changed(ConversationChange(
+                Happening.OPENED, conversation, now, message=message, by_agent=by_agent))
     except IntegrityError:
         # A concurrent request stored the same (channel, external_id) first.
         if not external_id or not (existing := conversation_for_external_id(channel,
@@ -221,7 +224,8 @@ def _open(
         return existing
     cache_related(message, "author_agent", actor if by_agent else None)
     set_prefetched(message, "attachments", stored)
-    set_prefetched(conversation, "tags", tag_rows)
+    if "tags" not in getattr(conversation, "_prefetched_objects_cache", {}):  # routing adds some
+        set_prefetched(conversation, "tags", tag_rows)
     set_prefetched(conversation, "messages", [message])
     return conversation
 
@@ -241,6 +245,8 @@ def conversation_assign(
     locked.assignee, locked.team, locked.updated_at = assignee, team, timezone.now()
     locked.save(update_fields=["assignee", "team", "updated_at"])
     record_event(locked, actor, "conversation.assigned", before, after)
+    conversation_changed(ConversationChange(Happening.ASSIGNED, locked, locked.updated_at,
+                                            before=before))
     return locked
 
 
@@ -260,6 +266,8 @@ def conversation_set_status(
     _move_status(locked, status, timezone.now())
     locked.save(update_fields=["status", "solved_at", "closed_at", "updated_at"])
     record_event(locked, actor, "conversation.status_changed", before, {"status": status})
+    conversation_changed(ConversationChange(Happening.STATUS_CHANGED, locked, locked.updated_at,
+                                            before=before))
     return locked
 
 
@@ -276,6 +284,8 @@ def conversation_set_priority(
     locked.priority, locked.updated_at = priority, timezone.now()
     locked.save(update_fields=["priority", "updated_at"])
     record_event(locked, actor, "conversation.priority_changed", before, {"priority": priority})
+    conversation_changed(ConversationChange(Happening.PRIORITY_CHANGED, locked,
+                                            locked.updated_at, before=before))
     return locked
 
 

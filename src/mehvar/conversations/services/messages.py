@@ -21,6 +21,7 @@ from mehvar.accounts.selectors import agents_by_username
 from mehvar.conversations.errors import AttachmentTooLarge
 from mehvar.conversations.errors import ConversationErrorCode as Code
 from mehvar.conversations.html import clean_text
+from mehvar.conversations.lifecycle import ConversationChange, Happening, conversation_changed
 from mehvar.conversations.models import (
     Attachment,
     AuthorKind,
@@ -105,6 +106,7 @@ def message_add(
     events = _message_events(locked, message, actor_id=actor.pk, new_status=changes.get("status"))
     if is_internal:
         events.extend(_mentions_record(locked, message, actor_id=actor.pk))
+    status_before = {"status": locked.status}
     _bump(locked, changes)
     timeline_record_many(events)
     stored = [attachment_store(message=message, upload=upload, actor_id=actor.pk)
@@ -112,6 +114,9 @@ def message_add(
     set_prefetched(message, "attachments", stored)
     if not is_internal:
         public_message_added(locked, message)
+        conversation_changed(ConversationChange(
+            Happening.AGENT_REPLY, locked, now, message=message,
+            before=status_before))
     cache_related(message, "author_agent", actor)
     return message
 
@@ -156,11 +161,15 @@ def message_add_from_customer(
         changes["status"] = Status.OPEN
         changes["solved_at"] = None
     events = _message_events(locked, message, actor_id=None, new_status=changes.get("status"))
+    status_before = {"status": locked.status}
     _bump(locked, changes)
     timeline_record_many(events)
     stored = [attachment_store(message=message, conversation=locked, upload=upload,
                                actor_id=None) for upload in uploads]
     set_prefetched(message, "attachments", stored)
+    conversation_changed(ConversationChange(
+        Happening.CUSTOMER_MESSAGE, locked, now, message=message,
+        before=status_before))
     return message
 
 

@@ -1,0 +1,197 @@
+"""SLA state on conversations: created when one opens, moved by its events, re-evaluated by the
+periodic tick and after a policy or calendar change. Breaches are recorded in the timeline;
+warnings and breaches become alerts for the assignee and the team lead."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from mehvar.core.timeline import timeline_event, timeline_record_many
+from mehvar.service_levels.business_time import ALWAYS_OPEN, Schedule, business_between
+from mehvar.service_levels.calendars import schedule_of
+from mehvar.service_levels.models import (
+    AlertKind,
+    BusinessCalendar,
+    ServiceState,
+    SlaAlert,
+    SlaPolicy,
+    TeamServiceSettings,
+)
+from mehvar.service_levels.sla import DERIVED_FIELDS, Outcome, evaluate
+
+TICK_BATCH = 500
+
+
+def policy_for(*, tier: str, segment_ids: Callable[[], Iterable[int]], priority: str,
+               channel: str, policies: Sequence[SlaPolicy] | None = None) -> SlaPolicy | None:
+    """The first active policy (by position) whose every non-empty condition holds; the
+    customer's segments are asked only when a policy has a segment condition."""
+    candidates = policies if policies is not None else active_policies()
+    segments: set[int] | None = None
+    for policy in candidates:
+        if policy.tiers and tier not in policy.tiers:
+            continue
+        if policy.priorities and priority not in policy.priorities:
+            continue
+        if policy.channels and channel not in policy.channels:
+            continue
+        if policy.segment_ids:
+            segments = set(segment_ids()) if segments is None else segments
+            if not segments.intersection(policy.segment_ids):
+                continue
+        return policy
+    return None
+
+
+def active_policies() -> list[SlaPolicy]:
+    return list(SlaPolicy.objects.filter(is_active=True).order_by("position", "id"))
+
+
+def calendar_for(*, policy: SlaPolicy | None, team_id: int | None) -> BusinessCalendar | None:
+    """The team's calendar, else the default one; none (24/7) when the policy counts all
+    hours or no calendar exists."""
+    if policy is None or not policy.business_hours:
+        return None
+    return team_calendar(team_id)
+
+
+def team_calendar(team_id: int | None) -> BusinessCalendar | None:
+    """The team's business hours, else the default calendar, else none."""
+    if team_id is not None:
+        settings = (TeamServiceSettings.objects.select_related("calendar")
+                    .filter(team_id=team_id).first())
+        if settings is not None and settings.calendar is not None:
+            return settings.calendar
+    return BusinessCalendar.objects.filter(is_default=True).first()
+
+
+def schedule_for(state: ServiceState) -> Schedule:
+    return schedule_of(state.calendar) if state.calendar_id is not None else ALWAYS_OPEN
+
+
+def pause(state: ServiceState, at: datetime) -> None:
+    if state.paused_since is None:
+        state.paused_since = at
+
+
+def resume(state: ServiceState, at: datetime) -> None:
+    """The clocks run again; the pause's business time pushes their due times back."""
+    if state.paused_since is not None:
+        paused = business_between(schedule_for(state), state.paused_since, at)
+        state.paused_seconds += max(0, paused)
+        state.paused_since = None
+
+
+def waiting_stop(state: ServiceState, at: datetime) -> None:
+    if state.waiting_since is not None:
+        state.waited_seconds += max(0, int((at - state.waiting_since).total_seconds()))
+        state.waiting_since = None
+
+
+def waited_now(state: ServiceState, now: datetime) -> int:
+    """Seconds the customer has waited for us in this conversation, the current wait included."""
+    current = (now - state.waiting_since).total_seconds() if state.waiting_since else 0
+    return state.waited_seconds + max(0, int(current))
+
+
+def outcome_record(state: ServiceState, outcome: Outcome, *, customer_id: int,
+                   assignee_id: int | None, lead_id: int | None, now: datetime) -> None:
+    """Breaches in the timeline; warnings and breaches as alerts to assignee and team lead."""
+    if not outcome.breached and not outcome.warned:
+        return
+    events = [timeline_event(verb="sla.breached", actor_id=None, customer_id=customer_id,
+                             conversation_id=state.conversation_id,
+                             after={"target": target, "due": due.isoformat(),
+                                    "policy_id": state.policy_id})
+              for target, due in outcome.breached]
+    events += [timeline_event(verb="sla.at_risk", actor_id=None, customer_id=customer_id,
+                              conversation_id=state.conversation_id,
+                              after={"target": target, "due": due.isoformat(),
+                                     "policy_id": state.policy_id})
+               for target, due in outcome.warned]
+    timeline_record_many(events)
+    agents = {agent for agent in (assignee_id, lead_id) if agent is not None}
+    alerts = [SlaAlert(agent_id=agent, conversation_id=state.conversation_id, kind=kind,
+                       target=target, due=due, created_at=now)
+              for agent in sorted(agents)
+              for kind, items in ((AlertKind.BREACH, outcome.breached),
+                                  (AlertKind.WARNING, outcome.warned))
+              for target, due in items]
+    SlaAlert.objects.bulk_create(alerts, ignore_conflicts=True)
+
+
+def sla_tick(*, now: datetime | None = None) -> dict[str, int]:
+    """Re-evaluate the conversations whose deadline or warning time has come (two partial
+    indexes find them); returns how many were looked at, warned and breached."""
+    now = now or timezone.now()
+    totals = {"evaluated": 0, "warned": 0, "breached": 0}
+    while True:
+        with transaction.atomic():
+            due = (ServiceState.objects.filter(Q(deadline__lte=now) | Q(warn_at__lte=now))
+                   .select_related("policy", "calendar")
+                   .select_for_update(of=("self",), skip_locked=True)
+                   .order_by("conversation_id")[:TICK_BATCH])
+            states = list(due)
+            if not states:
+                return totals
+            _evaluate_and_save(states, now, totals)
+        if len(states) < TICK_BATCH:
+            return totals
+
+
+def _evaluate_and_save(states: list[ServiceState], now: datetime, totals: dict[str, int]
+                       ) -> None:
+    facts = _conversation_facts([state.conversation_id for state in states])
+    changed = []
+    for state in states:
+        outcome = evaluate(state, state.policy, schedule_for(state), now)
+        totals["evaluated"] += 1
+        totals["warned"] += len(outcome.warned)
+        totals["breached"] += len(outcome.breached)
+        customer_id, assignee_id, lead_id = facts.get(state.conversation_id, (None, None, None))
+        if customer_id is not None:
+            outcome_record(state, outcome, customer_id=customer_id, assignee_id=assignee_id,
+                           lead_id=lead_id, now=now)
+        changed.append(state)
+    ServiceState.objects.bulk_update(changed, list(DERIVED_FIELDS))
+
+
+def _conversation_facts(ids: list[int]) -> dict[int, tuple[Any, Any, Any]]:
+    """(customer id, assignee id, team lead id) per conversation, in one query."""
+    rows = (ServiceState.objects.filter(conversation_id__in=ids)
+            .values_list("conversation_id", "conversation__customer_id",
+                         "conversation__assignee_id", "conversation__team__lead_id"))
+    return {row[0]: row[1:] for row in rows}
+
+
+RECOMPUTE_BATCH = 1000
+
+
+def sla_recompute(*, policy_id: int | None = None, calendar_id: int | None = None,
+                  now: datetime | None = None) -> int:
+    """Re-evaluate every unsolved conversation's clocks (or those under one policy or
+    calendar), in batches locked one at a time; returns how many were evaluated."""
+    now = now or timezone.now()
+    rows = ServiceState.objects.filter(solved_at__isnull=True, policy__isnull=False)
+    if policy_id is not None:
+        rows = rows.filter(policy_id=policy_id)
+    if calendar_id is not None:
+        rows = rows.filter(calendar_id=calendar_id)
+    totals = {"evaluated": 0, "warned": 0, "breached": 0}
+    after = 0
+    while True:
+        with transaction.atomic():
+            states = list(rows.filter(conversation_id__gt=after)
+                          .select_related("policy", "calendar")
+                          .select_for_update(of=("self",)).order_by("conversation_id")
+                          [:RECOMPUTE_BATCH])
+            if not states:
+                return totals["evaluated"]
+            _evaluate_and_save(states, now, totals)
+        after = states[-1].conversation_id

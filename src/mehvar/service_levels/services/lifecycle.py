@@ -1,0 +1,151 @@
+"""The conversations lifecycle hook: a new conversation is routed, assigned and given its SLA
+clocks; every later message and status change moves the clocks and the customer's waiting.
+
+Runs inside the transaction that stores the change, with the conversation row locked, so the
+clocks never disagree with the conversation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from mehvar.conversations.lifecycle import ConversationChange, Happening
+from mehvar.conversations.services.routing import conversation_place
+from mehvar.service_levels.business_time import is_open
+from mehvar.service_levels.calendars import schedule_of
+from mehvar.service_levels.models import RoutingRule, ServiceState
+from mehvar.service_levels.routing import RoutingFacts, decide, routing_text
+from mehvar.service_levels.services.assignment import auto_assign
+from mehvar.service_levels.services.clocks import (
+    calendar_for,
+    outcome_record,
+    pause,
+    policy_for,
+    resume,
+    schedule_for,
+    team_calendar,
+    waiting_stop,
+)
+from mehvar.service_levels.sla import evaluate, next_response_met
+
+PAUSED_STATUSES = ("pending", "on_hold")
+
+
+def segments_for_customer(customer: Any, *, now: datetime) -> list[int]:
+    return []  # TEMP until customers.selectors has it
+DONE_STATUSES = ("solved", "closed")
+
+
+def on_conversation_change(change: ConversationChange) -> None:
+    conversation = change.conversation
+    if change.happening == Happening.OPENED:
+        rule_id = None
+        if not change.by_agent:
+            rule_id = route(change)
+            if conversation.team_id is not None and conversation.assignee_id is None:
+                auto_assign(conversation, locked=True)
+        state = _new_state(change, rule_id)
+    else:
+        state = _state(change)
+        _move(state, change)
+    if change.happening in {Happening.OPENED, Happening.PRIORITY_CHANGED, Happening.ASSIGNED}:
+        _choose_policy(state, conversation)
+    outcome = evaluate(state, state.policy, schedule_for(state), change.at)
+    state.save(force_insert=state._state.adding)
+    outcome_record(state, outcome, customer_id=conversation.customer_id,
+                   assignee_id=conversation.assignee_id, lead_id=None, now=change.at)
+
+
+def route(change: ConversationChange) -> int | None:
+    """Try the active routing rules in order; the first match places the conversation and the
+    timeline keeps the rule and the conditions that held."""
+    rules = list(RoutingRule.objects.filter(is_active=True).order_by("position", "id"))
+    if not rules:
+        return None
+    conversation = change.conversation
+    customer = conversation.customer
+    first_text = change.message.text if change.message is not None else ""
+    facts = RoutingFacts(
+        channel=conversation.channel, language=conversation.language,
+        text=routing_text(conversation.subject, first_text), tier=customer.tier,
+        intent=str(conversation.custom_fields.get("intent", "")),
+        tags=lambda: frozenset(conversation.tags.values_list("name", flat=True)),
+        in_segments=lambda ids: _segments_among(customer, ids, change.at),
+        is_open=lambda rule: _is_open_for(rule, change.at),
+    )
+    decision = decide(rules, facts)
+    if decision.rule is None:
+        return None
+    rule = decision.rule
+    conversation_place(
+        conversation=conversation, verb="conversation.routed", locked=True,
+        team_id=rule.team_id if rule.team_id is not None else conversation.team_id,
+        priority=rule.priority, add_tags=rule.add_tags, details=decision.details())
+    return rule.pk
+
+
+def _segments_among(customer: Any, ids: list[int], now: datetime) -> list[int]:
+    wanted = set(ids)
+    return [segment for segment in segments_for_customer(customer, now=now) if segment in wanted]
+
+
+def _is_open_for(rule: RoutingRule, at: datetime) -> bool:
+    """Business hours of the rule's team (else the default calendar; 24/7 without one)."""
+    return is_open(schedule_of(team_calendar(rule.team_id)), at)
+
+
+def _new_state(change: ConversationChange, rule_id: int | None) -> ServiceState:
+    conversation, at = change.conversation, change.at
+    state = ServiceState(conversation=conversation, started_at=at, routed_by_id=rule_id)
+    if change.by_agent:
+        state.first_responded_at = at
+        pause(state, at)  # an agent's first message waits on the customer
+    else:
+        state.waiting_since = at
+    return state
+
+
+def _state(change: ConversationChange) -> ServiceState:
+    """The conversation's state row, or a new one for a conversation older than the clocks."""
+    conversation = change.conversation
+    state = (ServiceState.objects.select_related("policy", "calendar")
+             .filter(conversation_id=conversation.pk).first())
+    if state is None:
+        state = ServiceState(conversation=conversation, started_at=conversation.created_at,
+                             first_responded_at=conversation.first_response_at)
+        _choose_policy(state, conversation)
+    return state
+
+
+def _move(state: ServiceState, change: ConversationChange) -> None:
+    at, status = change.at, change.conversation.status
+    if change.happening == Happening.CUSTOMER_MESSAGE:
+        if state.waiting_since is None:
+            state.waiting_since = at
+        if state.first_responded_at is not None and state.next_response_since is None:
+            state.next_response_since = at
+    elif change.happening == Happening.AGENT_REPLY:
+        waiting_stop(state, at)
+        if state.first_responded_at is None:
+            state.first_responded_at = at
+        next_response_met(state)
+    if change.happening in {Happening.CUSTOMER_MESSAGE, Happening.STATUS_CHANGED}:
+        if status in PAUSED_STATUSES:
+            pause(state, at)
+        elif status in DONE_STATUSES:
+            pause(state, at)
+            state.solved_at = state.solved_at or at
+            waiting_stop(state, at)
+            next_response_met(state)
+        else:
+            resume(state, at)
+            state.solved_at = None
+
+
+def _choose_policy(state: ServiceState, conversation: Any) -> None:
+    customer = conversation.customer
+    policy = policy_for(tier=customer.tier, priority=conversation.priority,
+                        channel=conversation.channel,
+                        segment_ids=lambda: segments_for_customer(customer, now=state.started_at))
+    state.policy = policy
+    state.calendar = calendar_for(policy=policy, team_id=conversation.team_id)

@@ -1,0 +1,84 @@
+"""Checks shared by the service levels services: bounded lists of codes and choices."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils.translation import gettext_lazy as _
+
+from mehvar.core.errors import Invalid
+from mehvar.core.text import normalize_text
+from mehvar.service_levels.errors import ServiceLevelErrorCode as Code
+
+MAX_NAME = 100
+MAX_LIST = 50
+MAX_ITEM = 64
+
+
+def clean_name(name: object) -> str:
+    value = " ".join(str(name).split()) if isinstance(name, str) else ""
+    if not value or len(value) > MAX_NAME:
+        raise Invalid(Code.NAME_INVALID,
+                      _("Give a name of 1 to %(max)d characters.") % {"max": MAX_NAME},
+                      field="name")
+    return value
+
+
+def clean_strings(values: object, *, field: str) -> list[str]:
+    """Distinct non-empty strings of at most MAX_ITEM characters, at most MAX_LIST of them."""
+    if not isinstance(values, list | tuple) or len(values) > MAX_LIST:
+        raise Invalid(Code.LIST_INVALID,
+                      _("Give a list of at most %(max)d values.") % {"max": MAX_LIST}, field=field)
+    cleaned: list[str] = []
+    for value in values:
+        if not isinstance(value, str) or not value.strip() or len(value.strip()) > MAX_ITEM:
+            raise Invalid(Code.LIST_INVALID,
+                          _("Each value must be text of 1 to %(max)d characters.")
+                          % {"max": MAX_ITEM}, field=field)
+        if value.strip() not in cleaned:
+            cleaned.append(value.strip())
+    return cleaned
+
+
+def clean_codes(values: object, *, field: str) -> list[str]:
+    """Tags, skills and product areas: compared in normalised form (as tags are)."""
+    return list(dict.fromkeys(normalize_text(value) for value in clean_strings(values,
+                                                                              field=field)))
+
+
+def clean_languages(values: object, *, field: str) -> list[str]:
+    languages = [value.lower() for value in clean_strings(values, field=field)]
+    if any(len(value) > 16 for value in languages):
+        raise Invalid(Code.LIST_INVALID, _("A language is a code such as ar, fa, el or en."),
+                      field=field)
+    return languages
+
+
+def clean_choices(values: object, allowed: Iterable[str], *, field: str) -> list[str]:
+    cleaned = clean_strings(values, field=field)
+    allowed_set = set(allowed)
+    unknown = [value for value in cleaned if value not in allowed_set]
+    if unknown:
+        raise Invalid(Code.CHOICES_INVALID,
+                      _("Unknown values: %(values)s.") % {"values": ", ".join(unknown[:5])},
+                      field=field)
+    return cleaned
+
+
+def clean_ids(values: object, *, field: str) -> list[int]:
+    if (not isinstance(values, list | tuple) or len(values) > MAX_LIST
+            or not all(isinstance(value, int) and not isinstance(value, bool) and value > 0
+                       for value in values)):
+        raise Invalid(Code.LIST_INVALID, _("Give a list of ids."), field=field)
+    return list(dict.fromkeys(values))
+
+
+def clean_minutes(value: object, *, field: str) -> int | None:
+    if value is None:
+        return None
+    if (not isinstance(value, int) or isinstance(value, bool)
+            or not 1 <= value <= 60 * 24 * 365):
+        raise Invalid(Code.POLICY_INVALID,
+                      _("A target is a number of minutes from 1 to 525600, or empty."),
+                      field=field)
+    return value
