@@ -10,6 +10,7 @@ from mehvar.web import customers as web_customers
 from mehvar.web import inbox as web_inbox
 from mehvar.web import organizations as web_organizations
 from mehvar.web import search as web_search
+from mehvar.web import service as web_service
 from mehvar.web import views as web_views
 
 urlpatterns = [
@@ -36,6 +37,11 @@ urlpatterns = [
          name="conversation-calls"),
     path("conversations/<int:conversation_id>/deliveries/<int:delivery_id>/retry",
          web_conversation.conversation_delivery_retry, name="conversation-delivery-retry"),
+    path("conversations/<int:conversation_id>/hand-off", web_service.hand_off,
+         name="conversation-hand-off"),
+    path("conversations/<int:conversation_id>/requests", web_service.internal_request,
+         name="conversation-request"),
+    path("account/availability", web_service.availability, name="availability"),
     path("channels/inbound", channel_views.envelope_list_page, name="channels-inbound"),
     path("channels/inbound/<int:envelope_id>", channel_views.envelope_page,
          name="channels-envelope"),

@@ -249,9 +249,10 @@ def test_page_query_count_does_not_grow_with_the_thread(
     client = browser(agent)
     client.get(f"/conversations/{conversation.pk}")
     # session, agent, conversation + tags, thread (messages, attachments, events), agents,
-    # teams, logged calls, reply route; neighbours none without an inbox (and no deliveries
-    # query: no public reply in this thread; tests/web/test_conversation_channels.py pins 12)
-    with django_assert_max_num_queries(11):
+    # teams, logged calls, reply route, service levels (state, hand-offs, internal requests);
+    # neighbours none without an inbox (and no deliveries query: no public reply in this
+    # thread; tests/web/test_conversation_channels.py pins 15)
+    with django_assert_max_num_queries(14):
         assert client.get(f"/conversations/{conversation.pk}").status_code == 200
     # session, agent, conversation + tags, customer 360 (5)
     with django_assert_max_num_queries(9):

@@ -67,6 +67,7 @@ from mehvar.core.permissions import can
 from mehvar.customers.selectors import customer_360
 from mehvar.web.customer_forms import split_tags
 from mehvar.web.inbox import inbox_query
+from mehvar.web.service import service_context
 
 THREAD_WINDOW = 50
 PANEL_CONVERSATIONS = 10
@@ -254,6 +255,7 @@ def _page_context(request: HttpRequest, agent: Agent,
         **thread,
         **properties,
         **_route_context(agent, conversation),
+        **service_context(agent, conversation, properties["teams"]),
         "inbox": inbox, "previous_id": previous_id, "next_id": next_id,
         "version": version_of(conversation.updated_at),
         "watch_typing": conversation.channel == "webchat",

@@ -31,6 +31,9 @@ from mehvar.conversations.selectors import (
 )
 from mehvar.core import digits
 from mehvar.core.errors import DomainError, Invalid
+from mehvar.core.permissions import can
+from mehvar.service_levels.models import Availability, SlaState
+from mehvar.service_levels.selectors import own_availability, sla_states_for
 
 ACTIVE: list[str] = [Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD]
 
@@ -115,11 +118,15 @@ def inbox_query(query: QueryDict) -> InboxQuery:
 def _rows(conversations: Sequence[Conversation], inbox_query: str) -> list[dict[str, Any]]:
     """What each table row shows, prepared once per page: choice labels from dicts built once
     (Model.get_FOO_display rebuilds them on every call), the link and the local time as text
-    (template filters per cell were a third of the page's rendering time)."""
+    (template filters per cell were a third of the page's rendering time). The SLA badge's
+    state and next deadline come from service levels in one query for the page."""
     status, priority, channel = (dict(Status.choices), dict(Priority.choices),
                                  dict(Channel.choices))
+    sla_labels = dict(SlaState.choices)
+    states = sla_states_for(conversation_ids=[conversation.pk for conversation in conversations])
     back = urlencode({"inbox": inbox_query})
     return [{
+        **_sla(states.get(conversation.pk), sla_labels),
         "href": f"/conversations/{conversation.pk}?{back}",
         "subject": conversation.subject,
         "tags": conversation.tag_names,
@@ -132,6 +139,17 @@ def _rows(conversations: Sequence[Conversation], inbox_query: str) -> list[dict[
         "last_message_at": conversation.last_message_at,
         "last_message_text": _local(conversation.last_message_at),
     } for conversation in conversations]
+
+
+def _sla(state: Any, labels: dict[str, Any]) -> dict[str, Any]:
+    if state is None or state.state == SlaState.NONE:
+        return {"sla": ""}
+    due = state.deadline
+    if state.state == SlaState.BREACHED and due is None:
+        due = min((moment for moment in (state.first_response_due, state.next_response_due,
+                                         state.resolution_due) if moment), default=None)
+    return {"sla": state.state, "sla_label": labels.get(state.state, state.state),
+            "sla_due": due, "sla_due_text": _local(due)}
 
 
 def _local(moment: datetime | None) -> str:
@@ -173,6 +191,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if page.next_cursor:
         next_query["cursor"] = page.next_cursor
     template = "web/inbox.html#list" if fragment == "list" else "web/inbox.html"
+    if fragment != "list" and can(agent, "agent.availability"):
+        context["availability"] = own_availability(actor=agent)
+        context["availability_choices"] = Availability.choices
     return render(request, template, {
         **context, "page": page, "rows": _rows(page.items, list_query.urlencode()),
         "filters": chosen.filters,

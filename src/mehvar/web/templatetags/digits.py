@@ -14,6 +14,7 @@ from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
 
 from mehvar.core.digits import localize
 
@@ -32,3 +33,19 @@ def when_filter(moment: datetime | None, form: str = "datetime") -> str:
     if not isinstance(moment, datetime):
         return ""
     return localize(localtime(moment).strftime(FORMATS.get(form, FORMATS["datetime"])))
+
+
+@register.filter(name="duration")
+def duration_filter(seconds: Any) -> str:
+    """A length of time in days, hours and minutes (the largest two), in the agent's digits."""
+    if not isinstance(seconds, int | float) or seconds < 0:
+        return ""
+    minutes = int(seconds) // 60
+    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
+    if days:
+        text = _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    elif hours:
+        text = _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    else:
+        text = _("%(minutes)d min") % {"minutes": minutes}
+    return localize(text)

@@ -196,4 +196,38 @@
   } else {
     mentions();
   }
+
+  // --- SLA countdowns: "in 25 minutes" / "5 minutes ago" in the page's language -----------
+  // The server renders the due time itself; this only rewrites it relative to now.
+  var relative = window.Intl && Intl.RelativeTimeFormat ?
+    new Intl.RelativeTimeFormat(document.documentElement.lang || undefined, {numeric: "auto"}) :
+    null;
+
+  function countdowns() {
+    if (!relative) { return; }
+    document.querySelectorAll("time[data-countdown]").forEach(function (element) {
+      var due = Date.parse(element.getAttribute("datetime"));
+      if (isNaN(due)) { return; }
+      var minutes = Math.round((due - Date.now()) / 60000);
+      var text = Math.abs(minutes) < 90 ? relative.format(minutes, "minute") :
+        Math.abs(minutes) < 48 * 60 ? relative.format(Math.round(minutes / 60), "hour") :
+          relative.format(Math.round(minutes / 1440), "day");
+      if (!element.title) { element.title = element.textContent; }
+      element.textContent = text;
+      element.classList.toggle("overdue", minutes < 0);
+    });
+  }
+
+  countdowns();
+  setInterval(countdowns, 30000);
+
+  // A select marked data-autosubmit (the availability switch) saves as soon as it changes.
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target instanceof HTMLSelectElement && target.hasAttribute("data-autosubmit") &&
+        target.form) {
+      target.form.requestSubmit();
+    }
+  });
+  document.body.addEventListener("htmx:afterSwap", countdowns);
 })();

@@ -1,0 +1,135 @@
+"""Service levels on the conversation page: the hand-off note first, SLA targets with their
+due times, the customer's waiting, the routing decision, hand-off and internal request forms;
+and the agent's availability in the header."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timezone import get_current_timezone, make_aware
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from mehvar.accounts.models import Agent, Team
+from mehvar.conversations.models import Conversation, Status
+from mehvar.conversations.selectors import conversation_get
+from mehvar.core.errors import DomainError, Invalid
+from mehvar.core.permissions import can
+from mehvar.service_levels.models import SlaState
+from mehvar.service_levels.selectors import conversation_service
+from mehvar.service_levels.services.assignment import agent_set_availability
+from mehvar.service_levels.services.escalation import conversation_hand_off
+from mehvar.service_levels.services.requests import internal_request_create
+from mehvar.service_levels.sla import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
+
+TARGET_LABELS = {FIRST_RESPONSE: _("First response"), NEXT_RESPONSE: _("Next response"),
+                 RESOLUTION: _("Resolution")}
+
+
+def service_context(agent: Agent, conversation: Conversation,
+                    teams: Sequence[Team]) -> dict[str, Any]:
+    """What the page's service panel and hand-off banner show (3 queries); `teams` are the
+    team choices the page has already loaded."""
+    service = conversation_service(actor=agent, conversation_id=conversation.pk)
+    state = service.state
+    targets = []
+    if state is not None and state.policy_id is not None:
+        breached = {key.split("@")[0] for key in state.breached}
+        for target, label in TARGET_LABELS.items():
+            due = getattr(state, f"{target}_due")
+            if due is not None or target in breached:
+                targets.append({"label": label, "due": due, "breached": target in breached})
+    open_conversation = conversation.status != Status.CLOSED
+    return {
+        "service": service, "sla_state": state.state if state else SlaState.NONE,
+        "sla_label": dict(SlaState.choices).get(state.state, "") if state else "",
+        "sla_targets": targets,
+        "may_hand_off": can(agent, "conversation.escalate") and open_conversation,
+        "may_request": can(agent, "internal_request.create"),
+        "hand_off_teams": [team for team in teams if team.pk != conversation.team_id],
+    }
+
+
+def _page(conversation_id: int) -> str:
+    return reverse("conversation", args=[conversation_id])
+
+
+def _failed(request: HttpRequest, error: DomainError) -> HttpResponse:
+    status = 400 if isinstance(error, Invalid) else error.status
+    return render(request, "web/conversation_error.html", {"error": error.detail},
+                  status=status)
+
+
+@login_required
+@require_POST
+def hand_off(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Escalate or refer to another team with the note the next agent reads first."""
+    agent = request.user
+    assert isinstance(agent, Agent)
+    try:
+        conversation_get(actor=agent, conversation_id=conversation_id)
+        team = request.POST.get("team", "")
+        if not team.isdigit() or len(team) > 18:
+            raise Invalid("team_invalid", _("Choose a team."), field="team")
+        conversation_hand_off(actor=agent, conversation_id=conversation_id,
+                              team_id=int(team), note=request.POST.get("note", "")[:6000],
+                              escalate=request.POST.get("kind", "escalate") != "refer")
+    except DomainError as error:
+        return _failed(request, error)
+    return HttpResponseRedirect(_page(conversation_id))
+
+
+@login_required
+@require_POST
+def internal_request(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Ask another team on the customer's behalf, linked to this conversation."""
+    agent = request.user
+    assert isinstance(agent, Agent)
+    try:
+        conversation = conversation_get(actor=agent, conversation_id=conversation_id)
+        team = request.POST.get("team", "")
+        if not team.isdigit() or len(team) > 18:
+            raise Invalid("team_invalid", _("Choose a team."), field="team")
+        internal_request_create(
+            actor=agent, to_team_id=int(team), title=request.POST.get("title", "")[:300],
+            details=request.POST.get("details", "")[:10_000],
+            due_at=_local_due(request.POST.get("due", "")), conversation_id=conversation.pk,
+            from_team_id=conversation.team_id)
+    except DomainError as error:
+        return _failed(request, error)
+    return HttpResponseRedirect(_page(conversation_id))
+
+
+def _local_due(raw: str) -> datetime | None:
+    """A datetime-local input in the agent's time zone; empty means no due time."""
+    if not raw.strip():
+        return None
+    parsed = parse_datetime(raw.strip()[:32])
+    if parsed is None:
+        raise Invalid("due_invalid", _("Give the due time as a date and time."), field="due")
+    return parsed if parsed.tzinfo else make_aware(parsed, get_current_timezone())
+
+
+@login_required
+@require_POST
+def availability(request: HttpRequest) -> HttpResponse:
+    """The header's availability switch: online, away or offline."""
+    agent = request.user
+    assert isinstance(agent, Agent)
+    try:
+        agent_set_availability(actor=agent, agent_id=agent.pk,
+                               availability=request.POST.get("availability", "")[:16])
+    except DomainError as error:
+        return _failed(request, error)
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure())
+    return HttpResponseRedirect(back if back and safe else reverse("inbox"))
