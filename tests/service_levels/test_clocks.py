@@ -14,6 +14,7 @@ from mehvar.conversations.services.conversations import conversation_set_status
 from mehvar.conversations.services.messages import message_add, message_add_from_customer
 from mehvar.core.models import TimelineEvent
 from mehvar.service_levels.models import AlertKind, SlaAlert, SlaState
+from mehvar.service_levels.selectors import customer_waiting
 from mehvar.service_levels.services.clocks import sla_recompute, sla_tick, waited_now
 from mehvar.service_levels.services.configuration import (
     calendar_create,
@@ -204,3 +205,19 @@ def test_no_policy_means_no_clock_but_waiting_is_still_measured(
     assert state.state == SlaState.NONE
     assert state.deadline is None and state.warn_at is None
     assert state.waiting_since == utc(2027, 1, 10, 6, 0)
+
+
+def test_the_customers_waiting_adds_up_across_conversations(
+    clock: Any, open_conversation: Any, agent: Agent,
+) -> None:
+    clock(utc(2027, 1, 7, 13, 0))
+    first = open_conversation(identity_value="nora@example.com")
+    clock(utc(2027, 1, 7, 14, 0))  # answered after an hour
+    message_add(actor=agent, conversation=first, text="أهلاً نورة، تم الإرسال.")
+    clock(utc(2027, 1, 8, 9, 0))
+    open_conversation(identity_value="nora@example.com", subject="طلب جديد")
+    clock(utc(2027, 1, 8, 9, 30))  # the second one has waited half an hour so far
+    waiting = customer_waiting(actor=agent, customer_id=first.customer_id)
+    assert (waiting.conversations, waiting.waiting_now) == (2, 1)
+    assert waiting.total_seconds == 3600 + 1800
+    assert waiting.average_seconds == 2700

@@ -254,8 +254,8 @@ def test_page_query_count_does_not_grow_with_the_thread(
     # thread; tests/web/test_conversation_channels.py pins 15)
     with django_assert_max_num_queries(14):
         assert client.get(f"/conversations/{conversation.pk}").status_code == 200
-    # session, agent, conversation + tags, customer 360 (5)
-    with django_assert_max_num_queries(9):
+    # session, agent, conversation + tags, customer 360 (5), waiting time
+    with django_assert_max_num_queries(10):
         client.get(f"/conversations/{conversation.pk}?fragment=customer")
 
 

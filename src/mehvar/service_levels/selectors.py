@@ -10,7 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -89,18 +98,18 @@ class CustomerWaiting:
 
 def customer_waiting(*, actor: Actor, customer_id: int,
                      now: datetime | None = None) -> CustomerWaiting:
-    """The customer's waiting for us across all conversations (one aggregate query; the
-    current waits are added from their start times)."""
+    """The customer's waiting for us across all conversations, the current waits included,
+    in one aggregate query."""
     require(actor, "customer.view")
     now = now or timezone.now()
-    rows = ServiceState.objects.filter(conversation__customer_id=customer_id)
-    totals = rows.aggregate(count=Count("conversation_id"), waited=Sum("waited_seconds"),
-                            waiting=Count("conversation_id", filter=Q(waiting_since__isnull=False)))
-    current = sum(max(0, int((now - since).total_seconds())) for since in
-                  rows.filter(waiting_since__isnull=False)
-                  .values_list("waiting_since", flat=True)[:1000])
+    current = ExpressionWrapper(Value(now) - F("waiting_since"), output_field=DurationField())
+    totals = ServiceState.objects.filter(conversation__customer_id=customer_id).aggregate(
+        count=Count("conversation_id"), waited=Sum("waited_seconds"),
+        waiting=Count("conversation_id", filter=Q(waiting_since__isnull=False)),
+        current=Sum(current, filter=Q(waiting_since__isnull=False)))
+    extra = int(totals["current"].total_seconds()) if totals["current"] else 0
     return CustomerWaiting(conversations=totals["count"] or 0,
-                           total_seconds=(totals["waited"] or 0) + current,
+                           total_seconds=(totals["waited"] or 0) + max(0, extra),
                            waiting_now=totals["waiting"] or 0)
 
 

@@ -65,6 +65,7 @@ from mehvar.core.errors import DomainError, Invalid
 from mehvar.core.models import TimelineEvent
 from mehvar.core.permissions import can
 from mehvar.customers.selectors import customer_360
+from mehvar.service_levels.selectors import customer_waiting
 from mehvar.web.customer_forms import split_tags
 from mehvar.web.inbox import inbox_query
 from mehvar.web.service import service_context
@@ -238,7 +239,8 @@ def conversation_page(request: HttpRequest, conversation_id: int) -> HttpRespons
             return render(request, "web/conversation.html#customer", {
                 "conversation": conversation, "c360": customer_360(
                     actor=agent, customer_id=conversation.customer_id,
-                    limit=PANEL_CONVERSATIONS)})
+                    limit=PANEL_CONVERSATIONS),
+                "waiting": customer_waiting(actor=agent, customer_id=conversation.customer_id)})
         context = _page_context(request, agent, conversation)
     except DomainError as error:
         return _error_page(request, error)

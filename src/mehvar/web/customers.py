@@ -33,6 +33,7 @@ from mehvar.customers.services import (
     identity_add,
     identity_remove,
 )
+from mehvar.service_levels.selectors import customer_waiting
 from mehvar.web.customer_forms import (
     CustomerForm,
     IdentityForm,
@@ -120,6 +121,7 @@ def _customer_page(request: HttpRequest, customer_id: int, *, notes_form: NotesF
     notes_form = notes_form or NotesForm(initial={"notes": c360.customer.notes})
     return render(request, "web/customers/detail.html", {
         "c360": c360, "customer": c360.customer, "notes_form": notes_form,
+        "waiting": customer_waiting(actor=actor, customer_id=customer_id),
     }, status=status)
 
 
