@@ -48,7 +48,8 @@ def test_round_robin_takes_turns(desk: Team, agents: list[Agent], open_conversat
     ids = [agent.pk for agent in agents]
     assert assigned == [ids[0], ids[1], ids[2], ids[0]]
     event = TimelineEvent.objects.filter(verb="conversation.auto_assigned").first()
-    assert event is not None and event.after["mode"] == "round_robin"
+    assert event is not None
+    assert event.after["mode"] == "round_robin"
 
 
 def test_least_loaded_respects_capacity_and_availability(
@@ -91,7 +92,8 @@ def test_choose_agent_is_pure() -> None:
                   Candidate(3, load=5, capacity=5, languages=("ar",), skills=())]
     chosen = choose_agent(candidates, mode="least_loaded", language="ar", tags=[],
                           after_agent_id=None)
-    assert chosen is not None and chosen[0].agent_id == 1  # 3 is full; 1 speaks Arabic
+    assert chosen is not None
+    assert chosen[0].agent_id == 1
     assert chosen[1] == ["language", "least_loaded"]
     assert choose_agent(candidates[2:], mode="round_robin", language="", tags=[],
                         after_agent_id=None) is None
@@ -145,9 +147,11 @@ def test_escalation_moves_the_conversation_with_its_note_first(
                                     team_id=specialists.pk, note=note)
     conversation.refresh_from_db()
     assert (conversation.team_id, conversation.assignee_id) == (specialists.pk, None)
-    assert handoff.level == 1 and state_of(conversation).escalation_level == 1
+    assert handoff.level == 1
+    assert state_of(conversation).escalation_level == 1
     service = conversation_service(actor=agents[2], conversation_id=conversation.pk)
-    assert service.latest_handoff is not None and service.latest_handoff.note == note
+    assert service.latest_handoff is not None
+    assert service.latest_handoff.note == note
     # The note is in the thread too, as an internal note, so nothing is lost on record.
     thread = conversation_thread(actor=agents[2], conversation_id=conversation.pk)
     assert any(getattr(item, "is_internal", False) and getattr(item, "text", "") == note

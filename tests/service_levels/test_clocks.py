@@ -4,10 +4,12 @@ customer, warnings and breaches in the timeline, and the customer's waiting time
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from mehvar.accounts.models import Agent, Team
 from mehvar.conversations.services.conversations import conversation_set_status
@@ -203,7 +205,8 @@ def test_no_policy_means_no_clock_but_waiting_is_still_measured(
     clock(utc(2027, 1, 10, 6, 0))
     state = state_of(open_conversation())
     assert state.state == SlaState.NONE
-    assert state.deadline is None and state.warn_at is None
+    assert state.deadline is None
+    assert state.warn_at is None
     assert state.waiting_since == utc(2027, 1, 10, 6, 0)
 
 
@@ -221,3 +224,33 @@ def test_the_customers_waiting_adds_up_across_conversations(
     assert (waiting.conversations, waiting.waiting_now) == (2, 1)
     assert waiting.total_seconds == 3600 + 1800
     assert waiting.average_seconds == 2700
+
+
+def test_rebuilding_from_history_gives_the_clocks_the_live_hooks_gave(
+    clock: Any, open_conversation: Any, support_team: Team, gold_policy: Any, agent: Agent,
+) -> None:
+    clock(utc(2027, 1, 7, 13, 0))
+    conversation = open_conversation(team_id=support_team.pk)
+    clock(utc(2027, 1, 10, 7, 30))  # answered late, with no tick in between
+    message_add(actor=agent, conversation=conversation, text="نعتذر عن التأخير.")
+    clock(utc(2027, 1, 10, 8, 0))
+    conversation_set_status(actor=agent, conversation=conversation, status="pending")
+    clock(utc(2027, 1, 11, 6, 0))
+    message_add_from_customer(conversation=conversation, text="لم تصلني بعد.")
+    live = state_of(conversation)
+    breaches = TimelineEvent.objects.filter(conversation_id=conversation.pk,
+                                            verb="sla.breached")
+    # The late reply itself recorded the breach, at the moment it happened.
+    assert [(event.after["target"], event.at) for event in breaches] == [
+        ("first_response", utc(2027, 1, 10, 7, 0))]
+    breaches.delete()
+    call_command("sla", "rebuild", "--all", stdout=io.StringIO())
+    rebuilt = state_of(conversation)
+    fields = ("started_at", "first_responded_at", "next_response_since", "paused_since",
+              "paused_seconds", "solved_at", "waiting_since", "waited_seconds", "state",
+              "first_response_due", "next_response_due", "resolution_due", "deadline",
+              "breached", "policy_id", "calendar_id")
+    assert {f: getattr(rebuilt, f) for f in fields} == {f: getattr(live, f) for f in fields}
+    assert [(event.after["target"], event.at) for event in TimelineEvent.objects.filter(
+        conversation_id=conversation.pk, verb="sla.breached")] == [
+        ("first_response", utc(2027, 1, 10, 7, 0))]

@@ -41,7 +41,8 @@ def test_a_request_from_support_to_the_warehouse(
     internal_request_assign(actor=supervisor, request_id=request.pk, owner_id=supervisor.pk)
     done = internal_request_finish(actor=supervisor, request_id=request.pk,
                                    outcome="ارسال شد؛ کد رهگیری ۹۸۷۶۵")
-    assert done.status == RequestStatus.DONE and done.done_at is not None
+    assert done.status == RequestStatus.DONE
+    assert done.done_at is not None
     verbs = list(TimelineEvent.objects.filter(conversation_id=conversation.pk,
                                               verb__startswith="internal_request.")
                  .order_by("id").values_list("verb", "customer_id"))

@@ -165,6 +165,7 @@ def test_decide_is_pure_and_fast_to_reject() -> None:
                          text=routing_text("Σύνδεση", EL_TEXT),
                          tags=lambda: asked.append("tags") or frozenset())
     decision = decide(rules, facts)
-    assert decision.rule is not None and decision.rule.pk == 99
+    assert decision.rule is not None
+    assert decision.rule.pk == 99
     assert decision.reasons == [{"condition": "language", "value": "el"}]
     assert asked == []  # no rule needed the tags, so nobody asked for them

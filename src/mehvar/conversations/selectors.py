@@ -434,3 +434,57 @@ def active_assigned_to(*, agent_id: int) -> list[tuple[int, int | None]]:
     """(conversation id, team id) of the agent's active conversations."""
     return list(Conversation.objects.filter(assignee_id=agent_id, status__in=ACTIVE_STATUSES)
                 .order_by("created_at", "id").values_list("id", "team_id"))
+
+
+@dataclass(frozen=True)
+class History:
+    """What a conversation went through, for rebuilding its service-level clocks: the facts
+    when it opened and every public message and status change after, in time order."""
+
+    conversation_id: int
+    created_at: datetime
+    by_agent: bool
+    status: str
+    priority: str
+    channel: str
+    team_id: int | None
+    customer_id: int
+    customer_tier: str
+    steps: list[tuple[datetime, str, str]]  # (at, "customer"|"agent"|"status", status)
+
+
+def conversation_histories(*, conversation_ids: Sequence[int]) -> list[History]:
+    """Histories of the given conversations in three queries (conversations, public messages,
+    status changes), whatever their length."""
+    ids = list(conversation_ids)
+    rows = (Conversation.objects.filter(pk__in=ids).order_by("pk")
+            .values_list("pk", "created_at", "status", "priority", "channel", "team_id",
+                         "customer_id", "customer__tier"))
+    messages: dict[int, list[tuple[datetime, str]]] = {}
+    for conversation_id, at, kind in (Message.objects.filter(
+            conversation_id__in=ids, is_internal=False, author_kind__in=("customer", "agent"))
+            .order_by("conversation_id", "created_at", "pk")
+            .values_list("conversation_id", "created_at", "author_kind")):
+        messages.setdefault(conversation_id, []).append((at, kind))
+    statuses: dict[int, list[tuple[datetime, str, str]]] = {}
+    for conversation_id, at, after in (TimelineEvent.objects.filter(
+            conversation_id__in=ids, verb="conversation.status_changed")
+            .order_by("conversation_id", "at", "pk").values_list("conversation_id", "at",
+                                                                 "after")):
+        statuses.setdefault(conversation_id, []).append((at, "status",
+                                                         str(after.get("status", ""))))
+    histories = []
+    for pk, created_at, status, priority, channel, team_id, customer_id, tier in rows:
+        said = messages.get(pk, [])
+        by_agent = bool(said) and said[0][1] == "agent"
+        steps = [(at, kind, "") for at, kind in said[1:]] + statuses.get(pk, [])
+        steps.sort(key=lambda item: (item[0], item[1] == "status"))
+        histories.append(History(pk, created_at, by_agent, status, priority, channel, team_id,
+                                 customer_id, tier, steps))
+    return histories
+
+
+def conversation_ids_after(*, after_id: int, limit: int) -> list[int]:
+    """Conversation ids in order, a batch at a time (maintenance commands walk them all)."""
+    return list(Conversation.objects.filter(pk__gt=after_id).order_by("pk")
+                .values_list("pk", flat=True)[:limit])

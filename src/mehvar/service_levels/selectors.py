@@ -164,7 +164,7 @@ def agent_profiles(*, actor: Actor, agent_ids: Sequence[int]) -> dict[int, Agent
 
 
 def own_availability(*, actor: Actor) -> str:
-    profile = AgentProfile.objects.filter(agent_id=actor.pk).values_list(
+    profile = AgentProfile.objects.filter(agent_id=actor.pk or 0).values_list(
         "availability", flat=True).first()
     return profile or "offline"
 
@@ -202,11 +202,11 @@ def request_get(*, actor: Actor, request_id: int) -> InternalRequest:
 def alert_page(*, actor: Actor, cursor: str | None, limit: int) -> Page[SlaAlert]:
     """The actor's own SLA warnings and breaches, newest first."""
     require(actor, "conversation.view")
-    rows = SlaAlert.objects.filter(agent_id=actor.pk).select_related("conversation").only(
+    rows = SlaAlert.objects.filter(agent_id=actor.pk or 0).select_related("conversation").only(
         "id", "kind", "target", "due", "created_at", "read_at", "conversation_id",
         "conversation__subject")
     return keyset_page(rows, field="created_at", cursor=cursor, limit=limit)
 
 
 def unread_alert_count(*, actor: Actor) -> int:
-    return SlaAlert.objects.filter(agent_id=actor.pk, read_at__isnull=True).count()
+    return SlaAlert.objects.filter(agent_id=actor.pk or 0, read_at__isnull=True).count()

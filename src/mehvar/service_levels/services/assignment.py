@@ -41,7 +41,8 @@ class Candidate:
 
 
 def choose_agent(candidates: Sequence[Candidate], *, mode: str, language: str,
-                 tags: Sequence[str], after_agent_id: int | None) -> tuple[Candidate, list[str]] | None:
+                 tags: Sequence[str], after_agent_id: int | None,
+                 ) -> tuple[Candidate, list[str]] | None:
     """The agent to assign and why, or None when nobody online has room. Pure.
 
     Agents who speak the conversation's language are preferred over those who do not, then

@@ -110,6 +110,8 @@ def outcome_record(state: ServiceState, outcome: Outcome, *, customer_id: int,
                              after={"target": target, "due": due.isoformat(),
                                     "policy_id": state.policy_id})
               for target, due in outcome.breached]
+    for event, (_target, due) in zip(events, outcome.breached, strict=True):
+        event.at = due  # when it happened, even if noticed later
     events += [timeline_event(verb="sla.at_risk", actor_id=None, customer_id=customer_id,
                               conversation_id=state.conversation_id,
                               after={"target": target, "due": due.isoformat(),

@@ -338,7 +338,7 @@ def routing_rules_reorder(*, actor: Actor, rule_ids: list[int]) -> list[RoutingR
 
 @transaction.atomic
 def team_service_update(*, actor: Actor, team_id: int, assignment_mode: str | None = None,
-                        calendar_id: int | None | Any = ..., ) -> TeamServiceSettings:
+                        calendar_id: int | Any | None = ..., ) -> TeamServiceSettings:
     """A team's assignment mode and business hours (None: the default calendar)."""
     require(actor, "service_levels.manage")
     team = team_get(actor=actor, team_id=team_id)

@@ -6,6 +6,7 @@ clocks never disagree with the conversation."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,7 @@ from mehvar.service_levels.services.clocks import (
     team_calendar,
     waiting_stop,
 )
-from mehvar.service_levels.sla import evaluate, next_response_met
+from mehvar.service_levels.sla import Outcome, evaluate, next_response_met
 
 PAUSED_STATUSES = ("pending", "on_hold")
 
@@ -44,16 +45,30 @@ def on_conversation_change(change: ConversationChange) -> None:
             rule_id = route(change)
             if conversation.team_id is not None and conversation.assignee_id is None:
                 auto_assign(conversation, locked=True)
-        state = _new_state(change, rule_id)
+        state = new_state(started_at=change.at, by_agent=change.by_agent, rule_id=rule_id,
+                          conversation=conversation)
+        choose_policy(state, conversation)
+        outcome = evaluate(state, state.policy, schedule_for(state), change.at)
     else:
         state = _state(change)
-        _move(state, change)
-    if change.happening in {Happening.OPENED, Happening.PRIORITY_CHANGED, Happening.ASSIGNED}:
-        _choose_policy(state, conversation)
-    outcome = evaluate(state, state.policy, schedule_for(state), change.at)
+        if change.happening in {Happening.PRIORITY_CHANGED, Happening.ASSIGNED}:
+            choose_policy(state, conversation)
+        outcome = step(state, change.happening, conversation.status, change.at)
     state.save(force_insert=state._state.adding)
     outcome_record(state, outcome, customer_id=conversation.customer_id,
                    assignee_id=conversation.assignee_id, lead_id=None, now=change.at)
+
+
+def step(state: ServiceState, happening: str, status: str, at: datetime) -> Outcome:
+    """One event on the clocks: what was due before it is judged first (a reply after the
+    deadline is a breach even if no tick ran in between), then the event moves the clocks."""
+    schedule = schedule_for(state)
+    outcome = evaluate(state, state.policy, schedule, at)
+    move(state, happening, status, at)
+    after = evaluate(state, state.policy, schedule, at)
+    outcome.breached += after.breached
+    outcome.warned += after.warned
+    return outcome
 
 
 def route(change: ConversationChange) -> int | None:
@@ -84,7 +99,7 @@ def route(change: ConversationChange) -> int | None:
     return rule.pk
 
 
-def _segments_among(customer: Any, ids: list[int], now: datetime) -> list[int]:
+def _segments_among(customer: Any, ids: Sequence[int], now: datetime) -> list[int]:
     wanted = set(ids)
     return [segment for segment in segments_for_customer(customer, now=now) if segment in wanted]
 
@@ -94,14 +109,14 @@ def _is_open_for(rule: RoutingRule, at: datetime) -> bool:
     return is_open(schedule_of(team_calendar(rule.team_id)), at)
 
 
-def _new_state(change: ConversationChange, rule_id: int | None) -> ServiceState:
-    conversation, at = change.conversation, change.at
-    state = ServiceState(conversation=conversation, started_at=at, routed_by_id=rule_id)
-    if change.by_agent:
-        state.first_responded_at = at
-        pause(state, at)  # an agent's first message waits on the customer
+def new_state(*, started_at: datetime, by_agent: bool, rule_id: int | None,
+              conversation: Any) -> ServiceState:
+    state = ServiceState(conversation=conversation, started_at=started_at, routed_by_id=rule_id)
+    if by_agent:
+        state.first_responded_at = started_at
+        pause(state, started_at)  # an agent's first message waits on the customer
     else:
-        state.waiting_since = at
+        state.waiting_since = started_at
     return state
 
 
@@ -113,23 +128,23 @@ def _state(change: ConversationChange) -> ServiceState:
     if state is None:
         state = ServiceState(conversation=conversation, started_at=conversation.created_at,
                              first_responded_at=conversation.first_response_at)
-        _choose_policy(state, conversation)
+        choose_policy(state, conversation)
     return state
 
 
-def _move(state: ServiceState, change: ConversationChange) -> None:
-    at, status = change.at, change.conversation.status
-    if change.happening == Happening.CUSTOMER_MESSAGE:
+def move(state: ServiceState, happening: str, status: str, at: datetime) -> None:
+    """How an event moves the clock facts (status: the conversation's status after it)."""
+    if happening == Happening.CUSTOMER_MESSAGE:
         if state.waiting_since is None:
             state.waiting_since = at
         if state.first_responded_at is not None and state.next_response_since is None:
             state.next_response_since = at
-    elif change.happening == Happening.AGENT_REPLY:
+    elif happening == Happening.AGENT_REPLY:
         waiting_stop(state, at)
         if state.first_responded_at is None:
             state.first_responded_at = at
         next_response_met(state)
-    if change.happening in {Happening.CUSTOMER_MESSAGE, Happening.STATUS_CHANGED}:
+    if happening in {Happening.CUSTOMER_MESSAGE, Happening.STATUS_CHANGED}:
         if status in PAUSED_STATUSES:
             pause(state, at)
         elif status in DONE_STATUSES:
@@ -142,7 +157,7 @@ def _move(state: ServiceState, change: ConversationChange) -> None:
             state.solved_at = None
 
 
-def _choose_policy(state: ServiceState, conversation: Any) -> None:
+def choose_policy(state: ServiceState, conversation: Any) -> None:
     customer = conversation.customer
     policy = policy_for(tier=customer.tier, priority=conversation.priority,
                         channel=conversation.channel,

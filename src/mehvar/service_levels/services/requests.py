@@ -3,12 +3,14 @@ a due time, linked to the customer's conversation (whose timeline records each s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mehvar.accounts.models import Agent, Team
 from mehvar.accounts.selectors import agent_get, team_get
 from mehvar.conversations.selectors import conversation_get
 from mehvar.core.errors import Conflict, Invalid, NotFound
@@ -98,14 +100,14 @@ def _locked_open(request_id: int) -> InternalRequest:
     return request
 
 
-def _team(actor: Actor, team_id: int | None, field: str) -> object:
+def _team(actor: Actor, team_id: int | None, field: str) -> Team:
     try:
         return team_get(actor=actor, team_id=team_id or 0)
     except NotFound as error:
         raise Invalid(Code.TEAM_NOT_FOUND, _("No team has this id."), field=field) from error
 
 
-def _owner(actor: Actor, owner_id: int) -> object:
+def _owner(actor: Actor, owner_id: int) -> Agent:
     try:
         return agent_get(actor=actor, agent_id=owner_id)
     except NotFound as error:
@@ -113,8 +115,8 @@ def _owner(actor: Actor, owner_id: int) -> object:
                       field="owner_id") from error
 
 
-def _record(request: InternalRequest, actor: Actor, verb: str, after: dict[str, object],
-            before: dict[str, object] | None = None) -> None:
+def _record(request: InternalRequest, actor: Actor, verb: str, after: Mapping[str, object],
+            before: Mapping[str, object] | None = None) -> None:
     customer_id = None
     if request.conversation_id is not None:
         customer_id = conversation_customer_id(request)

@@ -1,0 +1,121 @@
+"""Rebuild service-level clocks from history: for conversations that existed before service
+levels were switched on, were imported, or after the demo back-dates its conversations.
+
+Each conversation's public messages and status changes are replayed through the same steps
+the live hooks take, so the rebuilt clocks, waits and breaches are what they would have been
+(breaches land in the timeline at their due time). Routing is not replayed: the conversation
+keeps its team."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from mehvar.conversations.lifecycle import Happening
+from mehvar.conversations.selectors import (
+    History,
+    conversation_histories,
+    conversation_ids_after,
+)
+from mehvar.core.models import TimelineEvent
+from mehvar.core.timeline import timeline_event
+from mehvar.service_levels.models import BusinessCalendar, ServiceState, SlaPolicy
+from mehvar.service_levels.services.clocks import (
+    active_policies,
+    policy_for,
+    schedule_for,
+    team_calendar,
+)
+from mehvar.service_levels.services.lifecycle import new_state, step
+from mehvar.service_levels.sla import Outcome, evaluate
+
+BATCH = 500
+KINDS = {"customer": Happening.CUSTOMER_MESSAGE, "agent": Happening.AGENT_REPLY,
+         "status": Happening.STATUS_CHANGED}
+
+
+def service_states_rebuild(*, conversation_ids: Sequence[int],
+                           segments: Callable[[int], list[int]] = lambda customer_id: [],
+                           now: datetime | None = None) -> int:
+    """Replace the clocks of these conversations with ones replayed from their history;
+    returns how many were rebuilt. `segments(customer_id)` gives a customer's segment ids
+    for policies with segment conditions."""
+    now = now or timezone.now()
+    policies = active_policies()
+    calendars: dict[int | None, BusinessCalendar | None] = {}
+    ids = list(conversation_ids)
+    for start in range(0, len(ids), BATCH):
+        with transaction.atomic():
+            histories = conversation_histories(conversation_ids=ids[start:start + BATCH])
+            states, events = [], []
+            for history in histories:
+                state, breaches = _replay(history, policies, calendars, segments, now)
+                states.append(state)
+                events += breaches
+            ServiceState.objects.filter(conversation_id__in=[h.conversation_id
+                                                             for h in histories]).delete()
+            ServiceState.objects.bulk_create(states)
+            TimelineEvent.objects.bulk_create(events)
+    return len(ids)
+
+
+def service_states_rebuild_all(*, everything: bool = False) -> int:
+    """Rebuild the conversations without clocks (every conversation with `everything`)."""
+    total, after = 0, 0
+    while ids := conversation_ids_after(after_id=after, limit=BATCH):
+        after = ids[-1]
+        if not everything:
+            have = set(ServiceState.objects.filter(conversation_id__in=ids)
+                       .values_list("conversation_id", flat=True))
+            ids = [pk for pk in ids if pk not in have]
+        if ids:
+            total += service_states_rebuild(conversation_ids=ids)
+    return total
+
+
+def _replay(history: History, policies: list[SlaPolicy],
+            calendars: dict[int | None, BusinessCalendar | None],
+            segments: Callable[[int], list[int]], now: datetime,
+            ) -> tuple[ServiceState, list[TimelineEvent]]:
+    state = new_state(started_at=history.created_at, by_agent=history.by_agent, rule_id=None,
+                      conversation=None)
+    state.conversation_id = history.conversation_id
+    state.policy = policy_for(tier=history.customer_tier, priority=history.priority,
+                              channel=history.channel, policies=policies,
+                              segment_ids=lambda: segments(history.customer_id))
+    if state.policy is not None and state.policy.business_hours:
+        if history.team_id not in calendars:
+            calendars[history.team_id] = team_calendar(history.team_id)
+        state.calendar = calendars[history.team_id]
+    outcome = Outcome()
+    status = "pending" if history.by_agent else "new"
+    for at, kind, new_status in history.steps:
+        if kind == "status":
+            status = new_status
+        elif kind == "agent" and status == "new":
+            status = "open"
+        _merge(outcome, step(state, KINDS[kind], status, at))
+    _merge(outcome, evaluate(state, state.policy, schedule_for(state), now))
+    return state, _breach_events(history, state, outcome)
+
+
+def _merge(total: Outcome, more: Outcome) -> None:
+    total.breached += more.breached
+    total.warned += more.warned
+
+
+def _breach_events(history: History, state: ServiceState, outcome: Outcome
+                   ) -> list[TimelineEvent]:
+    events = []
+    for target, due in outcome.breached:
+        event = timeline_event(verb="sla.breached", actor_id=None,
+                               customer_id=history.customer_id,
+                               conversation_id=history.conversation_id,
+                               after={"target": target, "due": due.isoformat(),
+                                      "policy_id": state.policy_id})
+        event.at = due
+        events.append(event)
+    return events
