@@ -37,3 +37,20 @@ def insert_conversation(
                                author_customer=customer, text=subject, channel=channel,
                                created_at=at + timedelta(seconds=1))
     return conversation
+
+
+def insert_messages(conversation: Conversation, *, agent: Agent, replies: int = 0,
+                    notes: int = 0, at: datetime | None = None) -> None:
+    """Agent replies and internal notes in one statement, for volume tests of the value
+    recompute (message_add would also send each reply out on its channel)."""
+    at = at or timezone.now()
+    Message.objects.bulk_create([
+        Message(conversation=conversation, author_kind="agent", author_agent=agent,
+                is_internal=number >= replies, text="Σας ευχαριστούμε, το εξετάζουμε.",
+                channel=conversation.channel, created_at=at + timedelta(seconds=number))
+        for number in range(replies + notes)])
+
+
+def csv_file(*lines: str, bom: bool = False) -> bytes:
+    """A CSV file in UTF-8 (with a byte-order mark, as Excel writes it, when `bom`)."""
+    return ("\ufeff" if bom else "").encode() + "\r\n".join(lines).encode() + b"\r\n"

@@ -1,11 +1,15 @@
-"""The admin site shows customers and organizations read-only, searchable by normalised name."""
+"""The admin site shows customers, organizations, orders, tier rules and segments read-only,
+searchable by normalised name."""
 
 from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from mehvar.customers.segment_services import segment_create
 from mehvar.customers.services import customer_create, organization_create
+from mehvar.customers.value_services import order_record, tier_rule_create
 
 pytestmark = pytest.mark.django_db
 
@@ -36,3 +40,17 @@ def test_organization_changelist_loads(staff_client, agent) -> None:
     response = staff_client.get("/admin/customers/organization/")
     assert response.status_code == 200
     assert "Αθηναϊκή Τηλεπικοινωνίες" in response.content.decode()
+
+
+def test_orders_tier_rules_and_segments_are_shown_read_only(staff_client, agent, admin) -> None:
+    customer = customer_create(actor=agent, name="Ελένη Κωνσταντίνου")
+    order_record(actor=agent, customer=customer, amount="12.5", ordered_at=timezone.now(),
+                 external_id="ΠΑΡ-1")
+    tier_rule_create(actor=admin, tier="gold", min_revenue="1000")
+    segment_create(actor=admin, name="عملاء مميزون")
+    pages = [staff_client.get(f"/admin/customers/{model}/")
+             for model in ("customerorder", "tierrule", "segment")]
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    assert "ΠΑΡ-1" in pages[0].content.decode()
+    assert "عملاء مميزون" in pages[2].content.decode()
+    assert staff_client.get("/admin/customers/segment/add/").status_code == 403

@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
 
 from mehvar.core.permissions import Actor
-from mehvar.customers import selectors, services
+from mehvar.customers import segment_services, selectors, services, value_services
+from mehvar.customers.orders_csv import MAX_IMPORT_BYTES, file_too_large
 from mehvar.customers.schemas import (
     Customer360Out,
     Customer360Params,
@@ -18,18 +20,34 @@ from mehvar.customers.schemas import (
     CustomerOut,
     CustomerPageOut,
     CustomerPatchIn,
+    CustomerSegmentsOut,
     DuplicatesOut,
     IdentityIn,
     IdentityOut,
     MergeIn,
     ObjectId,
+    OrderImportOut,
+    OrderIn,
+    OrderOut,
+    OrderPageOut,
     OrganizationFilters,
     OrganizationIn,
     OrganizationOut,
     OrganizationPageOut,
     OrganizationPatchIn,
     PageParams,
+    SegmentCountOut,
+    SegmentIn,
+    SegmentOut,
+    SegmentPageOut,
+    SegmentPatchIn,
+    TierRuleIn,
+    TierRuleListOut,
+    TierRuleOut,
+    TierRulePatchIn,
     TimelinePageOut,
+    ValueRecomputeIn,
+    ValueRecomputeOut,
 )
 
 router = Router(tags=["customers"])
@@ -55,6 +73,35 @@ def customer_create(request: HttpRequest, payload: CustomerIn) -> Any:
     identities = [(item["kind"], item["value"]) for item in data.pop("identities")]
     created = services.customer_create(actor=_actor(request), identities=identities, **data)
     return Status(201, _customer(request, created.pk))
+
+
+# --- orders import and value recompute -----------------------------------------------------
+
+
+@router.post("/customers/orders/import", response=OrderImportOut, operation_id="orders_import_csv")
+def orders_import_csv(request: HttpRequest, file: File[UploadedFile]) -> Any:
+    """Multipart upload (field `file`) of a UTF-8 CSV file with the columns customer (id,
+    email address or phone number), amount, ordered_at and, optionally, external_id; at most
+    5 MB and 20,000 rows. Good rows are stored, bad ones reported by line and column."""
+    if (file.size or 0) > MAX_IMPORT_BYTES:  # refused before it is read into memory
+        raise file_too_large()
+    return value_services.orders_import_csv(actor=_actor(request), data=file.read())
+
+
+@router.post("/customers/value/recompute", response={200: ValueRecomputeOut,
+                                                     202: ValueRecomputeOut},
+             operation_id="customer_value_recompute")
+def customer_value_recompute(request: HttpRequest, payload: ValueRecomputeIn) -> Any:
+    """Revenue, order count, cost to serve and tier of the given customers now (200), or of
+    every customer in the background when no ids are given (202)."""
+    if payload.customer_ids is None:
+        value_services.customer_value_recompute_schedule(actor=_actor(request))
+        return Status(202, {"scheduled": True, "customers": 0, "changed": 0,
+                            "tiers_changed": 0})
+    result = value_services.customer_value_recompute(actor=_actor(request),
+                                                     customer_ids=payload.customer_ids)
+    return {"scheduled": False, "customers": result.customers, "changed": result.changed,
+            "tiers_changed": result.tiers_changed}
 
 
 @router.get("/customers/{customer_id}", response=CustomerOut, operation_id="customer_get")
@@ -126,6 +173,120 @@ def customer_360(request: HttpRequest, customer_id: ObjectId,
     """Profile, identities, organization, a page of conversations on every channel, a page of
     the timeline, and conversation counts by status and channel."""
     return selectors.customer_360(actor=_actor(request), customer_id=customer_id, **params.dict())
+
+
+@router.post("/customers/{customer_id}/orders", response={201: OrderOut},
+             operation_id="order_record")
+def order_record(request: HttpRequest, customer_id: ObjectId, payload: OrderIn) -> Any:
+    """Recording an external id the customer already has returns that order (idempotent);
+    with another amount or date it is 409 `order_external_id_taken`."""
+    order = value_services.order_record(actor=_actor(request),
+                                        customer=_customer(request, customer_id),
+                                        **payload.dict())
+    return Status(201, order)
+
+
+@router.get("/customers/{customer_id}/orders", response=OrderPageOut, operation_id="order_list")
+def order_list(request: HttpRequest, customer_id: ObjectId, params: Query[PageParams]) -> Any:
+    return selectors.order_list(actor=_actor(request), customer_id=customer_id, **params.dict())
+
+
+@router.get("/customers/{customer_id}/segments", response=CustomerSegmentsOut,
+            operation_id="customer_segments")
+def customer_segments(request: HttpRequest, customer_id: ObjectId) -> Any:
+    """The saved segments the customer is in now."""
+    return {"items": selectors.customer_segments(actor=_actor(request),
+                                                 customer_id=customer_id)}
+
+
+# --- tier rules ----------------------------------------------------------------------------
+
+
+def _tier_rule(request: HttpRequest, tier_rule_id: int) -> Any:
+    return selectors.tier_rule_get(actor=_actor(request), tier_rule_id=tier_rule_id)
+
+
+@router.get("/tier-rules", response=TierRuleListOut, operation_id="tier_rule_list")
+def tier_rule_list(request: HttpRequest) -> Any:
+    """Every tier rule in the order they are tried (position, then id)."""
+    return {"items": selectors.tier_rule_list(actor=_actor(request))}
+
+
+@router.post("/tier-rules", response={201: TierRuleOut}, operation_id="tier_rule_create")
+def tier_rule_create(request: HttpRequest, payload: TierRuleIn) -> Any:
+    """Customers' tiers follow the new rules once the background recompute has run."""
+    return Status(201, value_services.tier_rule_create(actor=_actor(request), **payload.dict()))
+
+
+@router.patch("/tier-rules/{tier_rule_id}", response=TierRuleOut,
+              operation_id="tier_rule_update")
+def tier_rule_update(request: HttpRequest, tier_rule_id: ObjectId,
+                     payload: TierRulePatchIn) -> Any:
+    return value_services.tier_rule_update(actor=_actor(request),
+                                           rule=_tier_rule(request, tier_rule_id),
+                                           **payload.dict(exclude_unset=True))
+
+
+@router.delete("/tier-rules/{tier_rule_id}", response={204: None},
+               operation_id="tier_rule_delete")
+def tier_rule_delete(request: HttpRequest, tier_rule_id: ObjectId) -> Any:
+    value_services.tier_rule_delete(actor=_actor(request), rule=_tier_rule(request, tier_rule_id))
+    return Status(204, None)
+
+
+# --- segments ------------------------------------------------------------------------------
+
+
+def _segment(request: HttpRequest, segment_id: int) -> Any:
+    return selectors.segment_get(actor=_actor(request), segment_id=segment_id)
+
+
+@router.get("/segments", response=SegmentPageOut, operation_id="segment_list")
+def segment_list(request: HttpRequest, params: Query[PageParams]) -> Any:
+    return selectors.segment_list(actor=_actor(request), **params.dict())
+
+
+@router.post("/segments", response={201: SegmentOut}, operation_id="segment_create")
+def segment_create(request: HttpRequest, payload: SegmentIn) -> Any:
+    segment = segment_services.segment_create(actor=_actor(request), **payload.dict())
+    return Status(201, _segment(request, segment.pk))
+
+
+@router.get("/segments/{segment_id}", response=SegmentOut, operation_id="segment_get")
+def segment_get(request: HttpRequest, segment_id: ObjectId) -> Any:
+    return _segment(request, segment_id)
+
+
+@router.patch("/segments/{segment_id}", response=SegmentOut, operation_id="segment_update")
+def segment_update(request: HttpRequest, segment_id: ObjectId, payload: SegmentPatchIn) -> Any:
+    segment_services.segment_update(actor=_actor(request), segment=_segment(request, segment_id),
+                                    **payload.dict(exclude_unset=True))
+    return _segment(request, segment_id)
+
+
+@router.delete("/segments/{segment_id}", response={204: None}, operation_id="segment_delete")
+def segment_delete(request: HttpRequest, segment_id: ObjectId) -> Any:
+    segment_services.segment_delete(actor=_actor(request), segment=_segment(request, segment_id))
+    return Status(204, None)
+
+
+@router.get("/segments/{segment_id}/members", response=CustomerPageOut,
+            operation_id="segment_members")
+def segment_members(request: HttpRequest, segment_id: ObjectId,
+                    params: Query[PageParams]) -> Any:
+    """The segment's customers now, newest first."""
+    return selectors.segment_members(actor=_actor(request),
+                                     segment=_segment(request, segment_id), **params.dict())
+
+
+@router.get("/segments/{segment_id}/count", response=SegmentCountOut,
+            operation_id="segment_count")
+def segment_count(request: HttpRequest, segment_id: ObjectId) -> Any:
+    return {"count": selectors.segment_member_count(actor=_actor(request),
+                                                    segment=_segment(request, segment_id))}
+
+
+# --- organizations -------------------------------------------------------------------------
 
 
 @router.get("/organizations", response=OrganizationPageOut, operation_id="organization_list")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -75,6 +76,8 @@ class Customer(models.Model):
         _("cost to serve"), max_digits=14, decimal_places=2, default=Decimal("0")
     )
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.STANDARD)
+    # Written by the value recompute (customers.value_services) from the customer's orders.
+    order_count = models.PositiveIntegerField(_("orders"), default=0)
     custom_attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
     consent = models.JSONField(_("consent flags"), default=dict, blank=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -100,6 +103,11 @@ class Customer(models.Model):
     @property
     def is_merged(self) -> bool:
         return self.merged_into_id is not None
+
+    @property
+    def profitability(self) -> Decimal:
+        """Lifetime value less cost to serve (may be negative)."""
+        return self.lifetime_value - self.cost_to_serve
 
 
 class Identity(models.Model):
@@ -130,3 +138,90 @@ class Identity(models.Model):
         return f"{self.kind}:{self.value}"
 
 
+
+
+class CustomerOrder(models.Model):
+    """One purchase of a customer, in the company's single currency. Recorded by
+    customers.value_services (one at a time, or from a CSV file); the sum of a customer's
+    orders is their lifetime value."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="orders", verbose_name=_("customer"),
+        db_index=False,  # order_customer serves it
+    )
+    # The order's id in the shop or billing system; recording it twice records it once.
+    external_id = models.CharField(_("external id"), max_length=200, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    ordered_at = models.DateTimeField(_("ordered at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        indexes = [models.Index(fields=["customer", "-ordered_at", "-id"], name="order_customer")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "external_id"], condition=~models.Q(external_id=""),
+                name="order_customer_external_id_unique",
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gte=0),
+                                   name="order_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} @ {self.ordered_at:%Y-%m-%d}"
+
+
+class TierRule(models.Model):
+    """An admin's rule for the customer tier: the first active rule (by position) whose every
+    threshold that is set is met gives its tier; no rule met gives "standard"."""
+
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    min_revenue = models.DecimalField(_("minimum revenue"), max_digits=14, decimal_places=2,
+                                      null=True, blank=True)
+    min_profitability = models.DecimalField(_("minimum profitability"), max_digits=14,
+                                            decimal_places=2, null=True, blank=True)
+    min_orders = models.PositiveIntegerField(_("minimum orders"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("tier rule")
+        verbose_name_plural = _("tier rules")
+        indexes = [models.Index(fields=["position", "id"], name="tier_rule_position")]
+
+    def __str__(self) -> str:
+        return f"{self.position}: {self.tier}"
+
+
+class SegmentMatch(models.TextChoices):
+    ALL = "all", _("All conditions")
+    ANY = "any", _("Any condition")
+
+
+class Segment(models.Model):
+    """A saved group of customers: conditions on profile and value fields (see
+    customers.segments), all or any of which a customer meets. Membership is live: computed
+    when asked, never stored."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    match = models.CharField(_("match"), max_length=8, choices=SegmentMatch.choices,
+                             default=SegmentMatch.ALL)
+    conditions = models.JSONField(_("conditions"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        indexes = [models.Index(fields=["-created_at", "-id"], name="segment_created")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -8,17 +8,32 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import StringConstraints
+from pydantic import (
+    BeforeValidator,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+)
 
 from mehvar.core.schema import Listed, OutSchema
-from mehvar.customers.models import IdentityKind, JourneyStage, Tier
+from mehvar.customers.models import IdentityKind, JourneyStage, SegmentMatch, Tier
 
 DB_ID_MAX = 2**63 - 1
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("999999999999.99"), max_digits=14,
                                  decimal_places=2)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 ConsentKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+SignedMoney = Annotated[Decimal, Field(ge=Decimal("-999999999999.99"),
+                                       le=Decimal("999999999999.99"), max_digits=14,
+                                       decimal_places=2)]
 ObjectId = Annotated[int, Field(ge=-DB_ID_MAX, le=DB_ID_MAX)]
+# A translatable text (gettext_lazy), rendered in the request's language.
+Translated = Annotated[str, BeforeValidator(str)]
+ConditionText = Annotated[StrictStr, StringConstraints(max_length=64)]
+ConditionScalar = StrictInt | StrictFloat | ConditionText
+ConditionList = Annotated[list[ConditionScalar], Field(min_length=1, max_length=50)]
 
 
 # --- inputs --------------------------------------------------------------------------------
@@ -109,6 +124,61 @@ class OrganizationFilters(Schema):
     limit: int = Field(25, ge=1, le=100)
 
 
+class OrderIn(Schema):
+    """`ordered_at` without an offset is read in the company's time zone."""
+
+    amount: Money
+    ordered_at: datetime
+    external_id: str = Field("", max_length=200)
+
+
+class ValueRecomputeIn(Schema):
+    """Given ids (at most 500) are recomputed now; without them every customer is
+    recomputed in the background."""
+
+    customer_ids: list[ObjectId] | None = Field(None, min_length=1, max_length=500)
+
+
+class TierRuleIn(Schema):
+    tier: Tier
+    position: int = Field(0, ge=0, le=10_000)
+    min_revenue: Money | None = None
+    min_profitability: SignedMoney | None = None
+    min_orders: int | None = Field(None, ge=0, le=2**31 - 1)
+    is_active: bool = True
+
+
+class TierRulePatchIn(Schema):
+    """Only the fields sent change; a threshold sent as null no longer applies."""
+
+    tier: Tier | None = None
+    position: int | None = Field(None, ge=0, le=10_000)
+    min_revenue: Money | None = None
+    min_profitability: SignedMoney | None = None
+    min_orders: int | None = Field(None, ge=0, le=2**31 - 1)
+    is_active: StrictBool | None = None
+
+
+class ConditionIn(Schema):
+    field: str = Field(max_length=32)
+    op: str = Field(max_length=16)
+    value: ConditionScalar | ConditionList
+
+
+class SegmentIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=2_000)
+    match: SegmentMatch = SegmentMatch.ALL
+    conditions: list[ConditionIn] = Field(default_factory=list, max_length=20)
+
+
+class SegmentPatchIn(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=2_000)
+    match: SegmentMatch | None = None
+    conditions: list[ConditionIn] | None = Field(None, max_length=20)
+
+
 # --- outputs -------------------------------------------------------------------------------
 
 
@@ -151,6 +221,8 @@ class CustomerOut(OutSchema):
     segment_tags: list[str]
     lifetime_value: Decimal
     cost_to_serve: Decimal
+    profitability: Decimal
+    order_count: int
     custom_attributes: dict[str, Any]
     consent: dict[str, bool]
     notes: str
@@ -219,3 +291,87 @@ class Customer360Out(OutSchema):
     conversations: ConversationPageOut
     timeline: TimelinePageOut
     stats: StatsOut
+
+
+class OrderOut(OutSchema):
+    id: int
+    customer_id: int
+    external_id: str
+    amount: Decimal
+    ordered_at: datetime
+    created_at: datetime
+
+
+class OrderPageOut(OutSchema):
+    items: list[OrderOut]
+    next_cursor: str | None
+
+
+class RowErrorOut(OutSchema):
+    line: int
+    column: str
+    code: str
+    detail: Translated
+
+
+class OrderImportOut(OutSchema):
+    """`errors` lists the first 500 refused rows; `error_count` counts them all."""
+
+    rows: int
+    created: int
+    unchanged: int
+    error_count: int
+    errors: list[RowErrorOut]
+    customers: int
+
+
+class ValueRecomputeOut(OutSchema):
+    scheduled: bool
+    customers: int
+    changed: int
+    tiers_changed: int
+
+
+class TierRuleOut(OutSchema):
+    id: int
+    tier: str
+    position: int
+    min_revenue: Decimal | None
+    min_profitability: Decimal | None
+    min_orders: int | None
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class TierRuleListOut(OutSchema):
+    items: list[TierRuleOut]
+
+
+class SegmentOut(OutSchema):
+    id: int
+    name: str
+    description: str
+    match: str
+    conditions: list[dict[str, Any]]
+    created_by: RefOut | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SegmentPageOut(OutSchema):
+    items: list[SegmentOut]
+    next_cursor: str | None
+
+
+class SegmentCountOut(OutSchema):
+    count: int
+
+
+class SegmentRefOut(OutSchema):
+    id: int
+    name: str
+
+
+class CustomerSegmentsOut(OutSchema):
+    items: list[SegmentRefOut]

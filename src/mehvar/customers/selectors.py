@@ -5,9 +5,11 @@ queries whatever the amount of data."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mehvar.conversations import selectors as conversation_selectors
@@ -18,8 +20,23 @@ from mehvar.core.permissions import Actor, require
 from mehvar.core.text import normalize_text
 from mehvar.customers.errors import CustomerErrorCode as Code
 from mehvar.customers.identities import identity_candidates
-from mehvar.customers.merging import TOMBSTONES, customer_references, merged_profile
-from mehvar.customers.models import Customer, Identity, IdentityKind, Organization
+from mehvar.customers.merging import (
+    ORDERS,
+    TOMBSTONES,
+    customer_references,
+    merged_profile,
+    order_overlap,
+)
+from mehvar.customers.models import (
+    Customer,
+    CustomerOrder,
+    Identity,
+    IdentityKind,
+    Organization,
+    Segment,
+    TierRule,
+)
+from mehvar.customers.segments import CustomerFacts, segment_contains, segment_q
 
 DEFAULT_PAGE_SIZE = 25
 MAX_QUERY_LENGTH = 200
@@ -251,12 +268,14 @@ def customer_merge_preview(*, actor: Actor, source_id: int, target_id: int) -> M
     if source.is_merged or target.is_merged:
         raise Conflict(Code.CUSTOMER_ALREADY_MERGED,
                        _("One of these customers was already merged into another."))
-    moves = {reference.key: reference.model._base_manager.filter(
-                 **{reference.field: source_id}).count()
+    orders = order_overlap(source_id=source_id, target_id=target_id)
+    moves = {reference.key: orders.moving if reference.key == ORDERS
+             else reference.model._base_manager.filter(**{reference.field: source_id}).count()
              for reference in customer_references()}
     moves[TOMBSTONES] = Customer.objects.filter(merged_into_id=source_id).count()
     profile = [(field, getattr(target, field), value)
-               for field, value in merged_profile(source=source, target=target).items()
+               for field, value in merged_profile(source=source, target=target,
+                                                  orders=orders).items()
                if getattr(target, field) != value]
     return MergePreview(source=source, target=target, moves=moves, profile=profile)
 
@@ -271,3 +290,96 @@ def customer_count(*, actor: Actor, q: str, cap: int = 1000) -> int:
     matching = Customer.objects.filter(merged_into__isnull=True).filter(
         Q(name_key__contains=key) | Q(pk__in=_identity_matches(q)))
     return matching.values("pk")[:cap].count()
+
+
+# --- orders, tier rules --------------------------------------------------------------------
+
+
+def order_list(
+    *, actor: Actor, customer_id: int, cursor: str | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+) -> Page[CustomerOrder]:
+    """The customer's orders, latest order date first (two queries)."""
+    require(actor, "customer.view")
+    if not Customer.objects.filter(pk=customer_id).exists():
+        raise NotFound(Code.CUSTOMER_NOT_FOUND, _("No customer has this id."))
+    return keyset_page(CustomerOrder.objects.filter(customer_id=customer_id),
+                       field="ordered_at", cursor=cursor, limit=limit)
+
+
+def tier_rule_list(*, actor: Actor) -> list[TierRule]:
+    """Every tier rule (at most 50) in the order they are tried: position, then id."""
+    require(actor, "tier_rule.view")
+    return list(TierRule.objects.order_by("position", "pk"))
+
+
+def tier_rule_get(*, actor: Actor, tier_rule_id: int) -> TierRule:
+    require(actor, "tier_rule.view")
+    rule = TierRule.objects.filter(pk=tier_rule_id).first()
+    if rule is None:
+        raise NotFound(Code.TIER_RULE_NOT_FOUND, _("No tier rule has this id."))
+    return rule
+
+
+# --- segments ------------------------------------------------------------------------------
+
+
+def segment_list(
+    *, actor: Actor, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE
+) -> Page[Segment]:
+    """Saved segments, newest first, with who created them (one query)."""
+    require(actor, "segment.view")
+    return keyset_page(Segment.objects.select_related("created_by"), field="created_at",
+                       cursor=cursor, limit=limit)
+
+
+def segment_get(*, actor: Actor, segment_id: int) -> Segment:
+    require(actor, "segment.view")
+    segment = Segment.objects.select_related("created_by").filter(pk=segment_id).first()
+    if segment is None:
+        raise NotFound(Code.SEGMENT_NOT_FOUND, _("No segment has this id."))
+    return segment
+
+
+def segment_member_count(*, actor: Actor, segment: Segment, now: datetime | None = None) -> int:
+    """How many live customers are in the segment now (one query)."""
+    require(actor, "segment.view")
+    require(actor, "customer.view")
+    return Customer.objects.filter(segment_q(segment, now=now)).count()
+
+
+def segment_members(
+    *, actor: Actor, segment: Segment, cursor: str | None = None,
+    limit: int = DEFAULT_PAGE_SIZE, now: datetime | None = None,
+) -> Page[Customer]:
+    """The segment's live customers, newest first, with organization and identities (two
+    queries)."""
+    require(actor, "segment.view")
+    require(actor, "customer.view")
+    return keyset_page(_customers().filter(segment_q(segment, now=now)), field="created_at",
+                       cursor=cursor, limit=limit)
+
+
+def segments_for_customer(customer: Customer, now: datetime | None = None) -> list[int]:
+    """The ids of the segments the customer (a loaded row) is in, for routing rules and
+    service-level policies: one query for the segments, one more only when a segment asks
+    when the customer last wrote in. No permission check: for system paths."""
+    return [segment.pk for segment in _segments_containing(customer, now)]
+
+
+def customer_segments(*, actor: Actor, customer_id: int) -> list[Segment]:
+    """The segments the customer is in now, by id (two queries, three when a segment asks
+    when the customer last wrote in)."""
+    require(actor, "segment.view")
+    require(actor, "customer.view")
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound(Code.CUSTOMER_NOT_FOUND, _("No customer has this id."))
+    return _segments_containing(customer, None)
+
+
+def _segments_containing(customer: Customer, now: datetime | None) -> list[Segment]:
+    now = now or timezone.now()
+    facts = CustomerFacts(customer)
+    return [segment for segment in Segment.objects.only("pk", "name", "match", "conditions")
+            .order_by("pk") if segment_contains(segment, customer, now, facts=facts)]

@@ -24,8 +24,18 @@ from mehvar.core.timeline import timeline_event, timeline_record, timeline_recor
 from mehvar.customers import validation
 from mehvar.customers.errors import CustomerErrorCode as Code
 from mehvar.customers.identities import identity_match_key, normalize_identity
-from mehvar.customers.merging import TOMBSTONES, customer_references, merged_profile
+from mehvar.customers.merging import (
+    TOMBSTONES,
+    customer_references,
+    duplicate_orders,
+    merged_profile,
+    order_overlap,
+)
 from mehvar.customers.models import Customer, Identity, JourneyStage, Organization, Tier
+from mehvar.customers.rows import apply as _apply
+from mehvar.customers.rows import jsonable as _jsonable
+from mehvar.customers.rows import locked as _locked
+from mehvar.customers.rows import reject_unknown as _reject_unknown
 
 CUSTOMER_FIELDS = (
     "name", "language", "time_zone", "journey_stage", "segment_tags", "lifetime_value",
@@ -311,8 +321,11 @@ def customer_merge(*, actor: Actor, source: Customer, target: Customer) -> Custo
     primary_kinds = Identity.objects.filter(customer=target, is_primary=True).values("kind")
     Identity.objects.filter(customer=source, is_primary=True, kind__in=primary_kinds).update(
         is_primary=False)
+    orders = order_overlap(source_id=source.pk, target_id=target.pk)
+    if orders.dropped:  # the same order on both records: keep the target's
+        duplicate_orders(source_id=source.pk, target_id=target.pk).delete()
     moved = _move_references(source=source, target=target)
-    before, after = _apply(target, merged_profile(source=source, target=target))
+    before, after = _apply(target, merged_profile(source=source, target=target, orders=orders))
     if after:
         target.save(update_fields=[*after, "updated_at"])
     source.merged_into = target
@@ -428,36 +441,6 @@ def _surviving(customer: Customer) -> Customer:
             return customer
         customer = Customer.objects.get(pk=customer.merged_into_id)
     return customer
-
-
-def _locked(model: type[models.Model], pk: int | None, code: str) -> Any:
-    row = model._default_manager.select_for_update().filter(pk=pk).first()
-    if row is None:
-        raise NotFound(code, _("Not found."))
-    return row
-
-
-def _apply(row: models.Model, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Set the values that differ; return (before, after) of those only."""
-    before: dict[str, Any] = {}
-    after: dict[str, Any] = {}
-    for field, value in values.items():
-        current = getattr(row, field)
-        if current != value:
-            before[field], after[field] = current, value
-            setattr(row, field, value)
-    return before, after
-
-
-def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: str(value) if isinstance(value, Decimal) else value
-            for key, value in values.items()}
-
-
-def _reject_unknown(changes: Mapping[str, Any], allowed: Sequence[str]) -> None:
-    unknown = sorted(set(changes) - set(allowed))
-    if unknown:
-        raise TypeError(f"unknown fields: {', '.join(unknown)}")
 
 
 def _identity_taken() -> Conflict:

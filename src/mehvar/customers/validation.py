@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +31,22 @@ MAX_ATTRIBUTES_CHARS = 16_000
 MAX_CONSENT_KEYS = 20
 MAX_IDENTITIES = 20
 MAX_MONEY = Decimal("999999999999.99")
+MAX_EXTERNAL_ID_LENGTH = 200
+MAX_AMOUNT_INPUT_LENGTH = 40
+MAX_DATE_INPUT_LENGTH = 40
+EARLIEST_ORDER_YEAR = 1900
+ORDER_CLOCK_SKEW = timedelta(days=1)
+# Arabic-Indic and Persian digits to ASCII, bidi marks dropped; for amounts also the Arabic
+# decimal separator to a point and group separators (Arabic thousands separator, spaces of
+# every width) dropped.
+_DIGITS = {
+    **{chr(0x0660 + digit): str(digit) for digit in range(10)},
+    **{chr(0x06F0 + digit): str(digit) for digit in range(10)},
+    **{chr(code): None for code in (0x200E, 0x200F, 0x061C)},
+}
+_DIGITS_MAP = str.maketrans(_DIGITS)
+_NUMBER_MAP = str.maketrans({**_DIGITS, "\u066b": ".", "\u066c": None, " ": None,
+                             "\u00a0": None, "\u2009": None, "\u202f": None})
 _LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})*", re.IGNORECASE)
 # Control characters and bidi embeddings/overrides/isolates (display spoofing); ZWNJ stays,
 # Persian spelling needs it.
@@ -159,6 +177,74 @@ def clean_money(value: object, *, field: str) -> Decimal:
     if not amount.is_finite() or not 0 <= amount <= MAX_MONEY:
         raise _invalid(Code.MONEY_INVALID, problem, field)
     return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def ascii_digits(text: str) -> str:
+    """`text` with Persian and Arabic digits made ASCII and bidi marks removed."""
+    return text.translate(_DIGITS_MAP)
+
+
+def ascii_number(text: str) -> str:
+    """ascii_digits, and also the Arabic decimal separator made a point and group separators
+    (Arabic thousands separator, spaces) removed."""
+    return text.translate(_NUMBER_MAP)
+
+
+def parse_amount(text: str, *, field: str = "amount") -> Decimal:
+    """An amount typed by a person or exported by a spreadsheet: Persian or Arabic digits,
+    the Arabic decimal separator (٫) or a point; a comma is refused as ambiguous (a decimal
+    comma in Greek, a thousands separator in English)."""
+    if len(text) > MAX_AMOUNT_INPUT_LENGTH:
+        raise _invalid(Code.MONEY_INVALID, _("The amount is too long."), field)
+    plain = ascii_number(text.strip())
+    if "," in plain or "\u060c" in plain:
+        raise _invalid(Code.MONEY_INVALID, _("Write the amount without commas, with a point "
+                                             "before the cents: 1250.50."), field)
+    if not re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", plain):
+        raise _invalid(Code.MONEY_INVALID, _("Write the amount as a number, such as 1250.50."),
+                       field)
+    return clean_money(plain, field=field)
+
+
+def parse_ordered_at(text: str, *, field: str = "ordered_at") -> datetime:
+    """An ISO date (2025-03-21) or date and time (2025-03-21T14:30, with or without an offset),
+    with any digits; a value without an offset is read in the company's time zone."""
+    plain = ascii_digits(text.strip()) if len(text) <= MAX_DATE_INPUT_LENGTH else ""
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", plain):
+            value = datetime.combine(date.fromisoformat(plain), time())
+        elif re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}[0-9:.+\-Z]*", plain):
+            value = datetime.fromisoformat(plain)
+        else:
+            raise ValueError(plain)
+    except ValueError as error:
+        raise _invalid(Code.ORDER_DATE_INVALID, _("Write the date as 2025-03-21 or "
+                       "2025-03-21T14:30."), field) from error
+    return clean_ordered_at(value, field=field)
+
+
+def clean_ordered_at(value: object, *, field: str = "ordered_at") -> datetime:
+    """An aware datetime (a naive one is read in the company's time zone), not before 1900
+    and not in the future (a day of clock difference allowed)."""
+    if not isinstance(value, datetime):
+        raise _invalid(Code.ORDER_DATE_INVALID, _("Give the date and time of the order."), field)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, timezone.get_default_timezone())
+    if value.year < EARLIEST_ORDER_YEAR or value > timezone.now() + ORDER_CLOCK_SKEW:
+        raise _invalid(Code.ORDER_DATE_INVALID,
+                       _("The order date must be after 1900 and not in the future."), field)
+    return value.astimezone(UTC)
+
+
+def clean_external_id(value: object, *, field: str = "external_id") -> str:
+    if not isinstance(value, str) or _FORBIDDEN_IN_TEXT.search(value):
+        raise _invalid(Code.ORDER_EXTERNAL_ID_INVALID, _("Enter the id without control "
+                       "characters."), field)
+    text = value.strip()
+    if len(text) > MAX_EXTERNAL_ID_LENGTH:
+        raise _invalid(Code.ORDER_EXTERNAL_ID_INVALID, _("Enter at most %(max)d characters.")
+                       % {"max": MAX_EXTERNAL_ID_LENGTH}, field)
+    return text
 
 
 CUSTOMER_CLEANERS: dict[str, Any] = {

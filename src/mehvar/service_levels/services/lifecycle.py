@@ -12,6 +12,7 @@ from typing import Any
 
 from mehvar.conversations.lifecycle import ConversationChange, Happening
 from mehvar.conversations.services.routing import conversation_place
+from mehvar.customers.selectors import segments_for_customer
 from mehvar.service_levels.business_time import is_open
 from mehvar.service_levels.calendars import schedule_of
 from mehvar.service_levels.models import RoutingRule, ServiceState
@@ -31,9 +32,6 @@ from mehvar.service_levels.sla import Outcome, evaluate, next_response_met
 
 PAUSED_STATUSES = ("pending", "on_hold")
 
-
-def segments_for_customer(customer: Any, *, now: datetime) -> list[int]:
-    return []  # TEMP until customers.selectors has it
 DONE_STATUSES = ("solved", "closed")
 
 
