@@ -1,8 +1,8 @@
 """Reads of the service levels context, permission-scoped, in a fixed number of queries.
 
 Query budget: sla_states_for 1; conversation_service 3 (state with policy, calendar and
-rule; hand-offs; internal requests); customer_waiting 1; each configuration list 1;
-request_page and alert_page 1."""
+rule; hand-offs; internal requests); customer_waiting 1; calendar_list 2 (calendars, their
+holidays); the other configuration lists 1; request_page and alert_page 1."""
 
 from __future__ import annotations
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from mehvar.core.background import task
-
 from mehvar.service_levels.services.clocks import sla_recompute, sla_tick
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.utils.translation import gettext_lazy as _
@@ -10,14 +11,26 @@ from mehvar.core.errors import Invalid
 from mehvar.core.text import normalize_text
 from mehvar.service_levels.errors import ServiceLevelErrorCode as Code
 
+# Control characters (NUL breaks PostgreSQL text) and bidi overrides that can disguise text;
+# tabs and newlines stay for longer texts.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 MAX_NAME = 100
 MAX_LIST = 50
 MAX_ITEM = 64
 
 
+def clean_text(value: object, *, field: str, max_length: int, code: str) -> str:
+    """Text as written (stripped), or Invalid when it is not text, too long or holds control
+    characters."""
+    if not isinstance(value, str) or len(value) > max_length or _FORBIDDEN.search(value):
+        raise Invalid(code, _("Give text of at most %(max)d characters, without control "
+                              "characters.") % {"max": max_length}, field=field)
+    return value.strip()
+
+
 def clean_name(name: object) -> str:
     value = " ".join(str(name).split()) if isinstance(name, str) else ""
-    if not value or len(value) > MAX_NAME:
+    if not value or len(value) > MAX_NAME or _FORBIDDEN.search(value):
         raise Invalid(Code.NAME_INVALID,
                       _("Give a name of 1 to %(max)d characters.") % {"max": MAX_NAME},
                       field="name")
@@ -31,7 +44,8 @@ def clean_strings(values: object, *, field: str) -> list[str]:
                       _("Give a list of at most %(max)d values.") % {"max": MAX_LIST}, field=field)
     cleaned: list[str] = []
     for value in values:
-        if not isinstance(value, str) or not value.strip() or len(value.strip()) > MAX_ITEM:
+        if (not isinstance(value, str) or not value.strip() or len(value.strip()) > MAX_ITEM
+                or _FORBIDDEN.search(value)):
             raise Invalid(Code.LIST_INVALID,
                           _("Each value must be text of 1 to %(max)d characters.")
                           % {"max": MAX_ITEM}, field=field)

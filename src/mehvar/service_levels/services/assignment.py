@@ -122,9 +122,10 @@ def _assign_by_id(conversation_id: int) -> int | None:
     return auto_assign(conversation, locked=True)
 
 
-def agent_profile_get(*, agent_id: int) -> AgentProfile:
-    profile = AgentProfile.objects.filter(agent_id=agent_id).first()
-    return profile or AgentProfile(agent_id=agent_id)
+def _profile_locked(agent_id: int) -> AgentProfile:
+    """The agent's profile row, created with the defaults on first use, locked."""
+    AgentProfile.objects.bulk_create([AgentProfile(agent_id=agent_id)], ignore_conflicts=True)
+    return AgentProfile.objects.select_for_update().get(agent_id=agent_id)
 
 
 @transaction.atomic
@@ -135,7 +136,7 @@ def agent_profile_update(
     """Capacity and skills are set by supervisors."""
     require(actor, "agent.service_profile")
     agent_get(actor=actor, agent_id=agent_id)  # NotFound for an unknown agent
-    profile = agent_profile_get(agent_id=agent_id)
+    profile = _profile_locked(agent_id)
     before = {"capacity": profile.capacity, "languages": profile.languages,
               "skills": profile.skills}
     if capacity is not None:
@@ -147,7 +148,7 @@ def agent_profile_update(
         profile.languages = clean_languages(languages, field="languages")
     if skills is not None:
         profile.skills = clean_codes(skills, field="skills")
-    profile.save()
+    profile.save(update_fields=["capacity", "languages", "skills"])
     after = {"capacity": profile.capacity, "languages": profile.languages,
              "skills": profile.skills}
     if after != before:
@@ -169,12 +170,12 @@ def agent_set_availability(*, actor: Actor, agent_id: int, availability: str) ->
                       _("Availability must be online, away or offline."), field="availability")
     with transaction.atomic():
         agent_get(actor=actor, agent_id=agent_id)
-        profile = agent_profile_get(agent_id=agent_id)
+        profile = _profile_locked(agent_id)
         before = profile.availability
-        if before == availability and not profile._state.adding:
+        if before == availability and profile.availability_changed_at is not None:
             return profile
         profile.availability, profile.availability_changed_at = availability, timezone.now()
-        profile.save()
+        profile.save(update_fields=["availability", "availability_changed_at"])
         timeline_record(verb="agent.availability_changed", actor_id=actor.pk,
                         before={"agent_id": agent_id, "availability": before},
                         after={"agent_id": agent_id, "availability": availability})

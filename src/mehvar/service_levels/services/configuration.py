@@ -38,6 +38,7 @@ from mehvar.service_levels.validation import (
     clean_minutes,
     clean_name,
     clean_strings,
+    clean_text,
 )
 
 MAX_HOLIDAYS = 366
@@ -110,7 +111,7 @@ def calendar_update(*, actor: Actor, calendar_id: int, name: str | None = None,
         BusinessCalendar.objects.filter(is_default=True).update(is_default=False)
     for field, value in values.items():
         setattr(calendar, field, value)
-    calendar.save()
+    calendar.save(update_fields=[*values, "updated_at"])
     _audit(actor, "calendar.updated", calendar, values)
     enqueue_on_commit(RECOMPUTE_TASK, None, calendar.pk)
     return calendar
@@ -136,11 +137,12 @@ def calendar_set_holidays(*, actor: Actor, calendar_id: int,
         raise Invalid(Code.HOLIDAY_INVALID, _("Too many holidays."), field="holidays")
     rows: dict[date, Holiday] = {}
     for day, name in holidays:
-        if not isinstance(day, date) or not isinstance(name, str) or len(name) > 100:
+        if not isinstance(day, date):
             raise Invalid(Code.HOLIDAY_INVALID,
                           _("A holiday is a date and a name of at most 100 characters."),
                           field="holidays")
-        rows[day] = Holiday(calendar=calendar, date=day, name=name.strip())
+        name = clean_text(name, field="holidays", max_length=100, code=Code.HOLIDAY_INVALID)
+        rows[day] = Holiday(calendar=calendar, date=day, name=name)
     Holiday.objects.filter(calendar=calendar).delete()
     Holiday.objects.bulk_create(rows.values())
     calendar.save(update_fields=["updated_at"])  # the schedule cache keys on it
@@ -206,7 +208,7 @@ def sla_policy_update(*, actor: Actor, policy_id: int, **values: Any) -> SlaPoli
     cleaned = _clean_policy(values)
     for field, value in cleaned.items():
         setattr(policy, field, value)
-    policy.save()
+    policy.save(update_fields=[*cleaned, "updated_at"])
     _audit(actor, "sla_policy.updated", policy, cleaned)
     enqueue_on_commit(RECOMPUTE_TASK, policy.pk, None)
     return policy
@@ -302,7 +304,7 @@ def routing_rule_update(*, actor: Actor, rule_id: int, **values: Any) -> Routing
     for field, value in cleaned.items():
         setattr(rule, field, value)
     _check_rule_acts(rule)
-    rule.save()
+    rule.save(update_fields=[*cleaned, "updated_at"])
     _audit(actor, "routing_rule.updated", rule, cleaned)
     return rule
 
@@ -317,7 +319,8 @@ def routing_rule_delete(*, actor: Actor, rule_id: int) -> None:
 
 @transaction.atomic
 def routing_rules_reorder(*, actor: Actor, rule_ids: list[int]) -> list[RoutingRule]:
-    """Positions 10, 20, … in the given order; rules not named keep theirs after them."""
+    """The named rules take positions 10, 20, … in the given order (name every rule to set
+    the whole order; a rule left out keeps its position)."""
     require(actor, "service_levels.manage")
     ids = clean_ids(rule_ids, field="rule_ids")
     rules = {rule.pk: rule for rule in RoutingRule.objects.select_for_update().filter(pk__in=ids)}
@@ -342,7 +345,7 @@ def team_service_update(*, actor: Actor, team_id: int, assignment_mode: str | No
     """A team's assignment mode and business hours (None: the default calendar)."""
     require(actor, "service_levels.manage")
     team = team_get(actor=actor, team_id=team_id)
-    settings, _created = TeamServiceSettings.objects.select_for_update().get_or_create(team=team)
+    settings, created = TeamServiceSettings.objects.select_for_update().get_or_create(team=team)
     if assignment_mode is not None:
         settings.assignment_mode = clean_choices([assignment_mode], AssignmentMode.values,
                                                  field="assignment_mode")[0]
@@ -352,7 +355,7 @@ def team_service_update(*, actor: Actor, team_id: int, assignment_mode: str | No
             raise Invalid(Code.CALENDAR_NOT_FOUND, _("No calendar has this id."),
                           field="calendar_id")
         settings.calendar_id = calendar_id
-    settings.save()
+    settings.save(update_fields=["assignment_mode", "calendar"])
     _audit(actor, "team.service_settings_changed", settings,
            {"assignment_mode": settings.assignment_mode, "calendar_id": settings.calendar_id})
     return settings

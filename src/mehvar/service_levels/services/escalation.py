@@ -18,7 +18,7 @@ from mehvar.service_levels.errors import ServiceLevelErrorCode as Code
 from mehvar.service_levels.models import Handoff, ServiceState
 from mehvar.service_levels.services.assignment import auto_assign
 from mehvar.service_levels.services.clocks import calendar_for, schedule_for
-from mehvar.service_levels.sla import evaluate
+from mehvar.service_levels.sla import DERIVED_FIELDS, evaluate
 
 MAX_NOTE = 5000
 
@@ -65,6 +65,6 @@ def conversation_hand_off(
         state.escalation_level = level
         state.calendar = calendar_for(policy=state.policy, team_id=team.pk)
         evaluate(state, state.policy, schedule_for(state), now)
-        state.save()
+        state.save(update_fields=["escalation_level", "calendar", *DERIVED_FIELDS])
     auto_assign(conversation, locked=True)
     return handoff

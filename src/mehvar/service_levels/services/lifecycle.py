@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from mehvar.accounts.selectors import team_lead_id
 from mehvar.conversations.lifecycle import ConversationChange, Happening
 from mehvar.conversations.services.routing import conversation_place
 from mehvar.customers.selectors import segments_for_customer
@@ -53,8 +54,10 @@ def on_conversation_change(change: ConversationChange) -> None:
             choose_policy(state, conversation)
         outcome = step(state, change.happening, conversation.status, change.at)
     state.save(force_insert=state._state.adding)
-    outcome_record(state, outcome, customer_id=conversation.customer_id,
-                   assignee_id=conversation.assignee_id, lead_id=None, now=change.at)
+    if outcome.breached or outcome.warned:
+        outcome_record(state, outcome, customer_id=conversation.customer_id,
+                       assignee_id=conversation.assignee_id,
+                       lead_id=team_lead_id(team_id=conversation.team_id), now=change.at)
 
 
 def step(state: ServiceState, happening: str, status: str, at: datetime) -> Outcome:

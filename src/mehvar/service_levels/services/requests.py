@@ -18,6 +18,7 @@ from mehvar.core.permissions import Actor, require
 from mehvar.core.timeline import timeline_record
 from mehvar.service_levels.errors import ServiceLevelErrorCode as Code
 from mehvar.service_levels.models import InternalRequest, RequestStatus
+from mehvar.service_levels.validation import clean_text
 
 MAX_TITLE, MAX_DETAILS = 200, 10_000
 
@@ -33,13 +34,14 @@ def internal_request_create(
     owner_id: int | None = None, from_team_id: int | None = None,
 ) -> InternalRequest:
     require(actor, "internal_request.create")
-    title = " ".join(title.split()) if isinstance(title, str) else ""
-    if not title or len(title) > MAX_TITLE:
+    title = " ".join(clean_text(title, field="title", max_length=MAX_TITLE,
+                                code=Code.REQUEST_INVALID).split())
+    if not title:
         raise Invalid(Code.REQUEST_INVALID,
                       _("Give a title of 1 to %(max)d characters.") % {"max": MAX_TITLE},
                       field="title")
-    if not isinstance(details, str) or len(details) > MAX_DETAILS:
-        raise Invalid(Code.REQUEST_INVALID, _("The details are too long."), field="details")
+    details = clean_text(details, field="details", max_length=MAX_DETAILS,
+                         code=Code.REQUEST_INVALID)
     now = timezone.now()
     if due_at is not None and (due_at.tzinfo is None or due_at <= now):
         raise Invalid(Code.DUE_INVALID, _("The due time must be in the future."),
@@ -80,8 +82,8 @@ def internal_request_finish(*, actor: Actor, request_id: int, outcome: str,
     """Done (with what was done) or cancelled; the requester sees the outcome on the
     conversation."""
     require(actor, "internal_request.update")
-    if not isinstance(outcome, str) or len(outcome) > MAX_DETAILS:
-        raise Invalid(Code.REQUEST_INVALID, _("The outcome is too long."), field="outcome")
+    outcome = clean_text(outcome, field="outcome", max_length=MAX_DETAILS,
+                         code=Code.REQUEST_INVALID)
     request = _locked_open(request_id)
     request.status = RequestStatus.CANCELLED if cancelled else RequestStatus.DONE
     request.outcome, request.done_at = outcome.strip(), timezone.now()
