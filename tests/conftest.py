@@ -11,6 +11,8 @@ from django.test import Client
 
 from mehvar.accounts.models import Agent, Role
 from mehvar.accounts.services import agent_create, token_create
+from mehvar.service_levels.calendars import schedules_forget
+from mehvar.service_levels.config_cache import config_forget
 
 
 class ApiClient:
@@ -44,6 +46,14 @@ class ApiClient:
 
     def delete(self, path: str) -> Any:
         return self._call("delete", path)
+
+
+@pytest.fixture(autouse=True)
+def _forget_cached_configuration() -> None:
+    """Each test starts with no routing rules, policies or calendars held in memory: a
+    rolled-back test's rows can come back with the same ids, versions and times."""
+    config_forget()
+    schedules_forget()
 
 
 @pytest.fixture

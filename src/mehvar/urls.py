@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from mehvar.api.api import api
 from mehvar.channels import views as channel_views
+from mehvar.service_levels import views as service_level_views
 from mehvar.web import conversation as web_conversation
 from mehvar.web import customer_merge as web_customer_merge
 from mehvar.web import customers as web_customers
@@ -51,6 +52,33 @@ urlpatterns = [
     path("channels/mailboxes/new", channel_views.mailbox_new, name="channels-mailbox-new"),
     path("channels/mailboxes/<int:mailbox_id>", channel_views.mailbox_edit,
          name="channels-mailbox"),
+    path("service-levels", service_level_views.overview, name="service-levels"),
+    path("service-levels/rules/new", service_level_views.rule_new,
+         name="service-levels-rule-new"),
+    path("service-levels/rules/<int:rule_id>", service_level_views.rule_edit,
+         name="service-levels-rule"),
+    path("service-levels/rules/<int:rule_id>/delete", service_level_views.rule_delete_action,
+         name="service-levels-rule-delete"),
+    path("service-levels/rules/<int:rule_id>/move", service_level_views.rule_move,
+         name="service-levels-rule-move"),
+    path("service-levels/policies/new", service_level_views.policy_new,
+         name="service-levels-policy-new"),
+    path("service-levels/policies/<int:policy_id>", service_level_views.policy_edit,
+         name="service-levels-policy"),
+    path("service-levels/policies/<int:policy_id>/delete",
+         service_level_views.policy_delete_action, name="service-levels-policy-delete"),
+    path("service-levels/calendars/new", service_level_views.calendar_new,
+         name="service-levels-calendar-new"),
+    path("service-levels/calendars/<int:calendar_id>", service_level_views.calendar_edit,
+         name="service-levels-calendar"),
+    path("service-levels/calendars/<int:calendar_id>/delete",
+         service_level_views.calendar_delete_action, name="service-levels-calendar-delete"),
+    path("service-levels/teams/<int:team_id>", service_level_views.team_edit,
+         name="service-levels-team"),
+    path("service-levels/agents", service_level_views.agent_list_page,
+         name="service-levels-agents"),
+    path("service-levels/agents/<int:agent_id>", service_level_views.agent_edit,
+         name="service-levels-agent"),
     path("customers", web_customers.customer_list_page, name="customers"),
     path("customers/new", web_customers.customer_new, name="customer-new"),
     path("customers/<int:customer_id>", web_customers.customer_page, name="customer"),

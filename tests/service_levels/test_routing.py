@@ -14,6 +14,7 @@ from mehvar.core.models import TimelineEvent
 from mehvar.customers.services import customer_update
 from mehvar.service_levels.models import RoutingRule
 from mehvar.service_levels.routing import RoutingFacts, decide, routing_text
+from mehvar.service_levels.services.lifecycle import active_rules
 from mehvar.service_levels.services.configuration import (
     calendar_create,
     routing_rule_create,
@@ -169,3 +170,17 @@ def test_decide_is_pure_and_fast_to_reject() -> None:
     assert decision.rule.pk == 99
     assert decision.reasons == [{"condition": "language", "value": "el"}]
     assert asked == []  # no rule needed the tags, so nobody asked for them
+
+
+def test_rules_are_held_in_memory_until_they_change(
+    admin: Agent, billing: Team, greek_desk: Team, django_assert_num_queries: Any,
+) -> None:
+    routing_rule_create(actor=admin, name="Invoices", keywords=["فاتورة"], team_id=billing.pk)
+    assert [rule.name for rule in active_rules()] == ["Invoices"]
+    with django_assert_num_queries(1):  # the version counter only
+        assert [rule.name for rule in active_rules()] == ["Invoices"]
+    routing_rule_create(actor=admin, name="Ελληνικά", languages=["el"], team_id=greek_desk.pk)
+    assert [rule.name for rule in active_rules()] == ["Invoices", "Ελληνικά"]
+    # A team deleted takes its rules along without any service raising the counter.
+    greek_desk.delete()
+    assert [rule.name for rule in active_rules()] == ["Invoices"]

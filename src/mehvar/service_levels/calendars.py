@@ -37,3 +37,8 @@ def schedules_by_id(calendars: list[BusinessCalendar]) -> dict[int | None, Sched
 
 def default_calendar() -> BusinessCalendar | None:
     return BusinessCalendar.objects.filter(is_default=True).first()
+
+
+def schedules_forget() -> None:
+    """Drop what this process holds (tests, whose rolled-back rows reuse ids and times)."""
+    _cache.clear()

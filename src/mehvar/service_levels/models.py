@@ -338,3 +338,19 @@ class SlaAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.target} {self.conversation_id}"
+
+
+class ConfigVersion(models.Model):
+    """A counter per kind of configuration (routing rules, SLA policies), raised in the same
+    transaction as every change, so each process can keep the rules compiled in memory and
+    reload them only when the counter it reads has moved."""
+
+    name = models.CharField(_("name"), max_length=32, unique=True)
+    version = models.PositiveBigIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("configuration version")
+        verbose_name_plural = _("configuration versions")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from mehvar.core.text import normalize_text
@@ -48,6 +49,11 @@ def routing_text(subject: str, text: str) -> str:
     return normalize_text(f"{subject}\n{text[:4000]}")
 
 
+@lru_cache(maxsize=4096)
+def keyword_key(word: str) -> str:
+    return normalize_text(word)
+
+
 def decide(rules: Sequence[RoutingRule], facts: RoutingFacts) -> RoutingDecision:
     for rule in rules:
         reasons = _matches(rule, facts)
@@ -68,7 +74,7 @@ def _matches(rule: RoutingRule, facts: RoutingFacts) -> list[dict[str, Any]] | N
                 return None
             reasons.append({"condition": condition, "value": actual})
     if rule.keywords:
-        found = next((word for word in rule.keywords if normalize_text(word) in facts.text), None)
+        found = next((word for word in rule.keywords if keyword_key(word) in facts.text), None)
         if found is None:
             return None
         reasons.append({"condition": "keyword", "value": found})

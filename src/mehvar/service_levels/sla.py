@@ -14,7 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from mehvar.service_levels.business_time import Schedule, add_business
+from mehvar.service_levels.business_time import (
+    Schedule,
+    business_seconds,
+    from_business_seconds,
+)
 from mehvar.service_levels.models import ServiceState, SlaPolicy, SlaState
 
 FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION = "first_response", "next_response", "resolution"
@@ -55,9 +59,20 @@ def evaluate(state: ServiceState, policy: SlaPolicy | None, schedule: Schedule,
         state.state = SlaState.NONE
         return outcome
     running = _clock(policy, state)
+    # Each start is read on the business clock once; due and warning times are offsets from
+    # it (first response and resolution share the start).
+    marks: dict[datetime, int] = {}
+
+    def after(start: datetime, seconds: int) -> datetime:
+        if seconds == 0:
+            return start
+        if start not in marks:
+            marks[start] = business_seconds(schedule, start)
+        return from_business_seconds(schedule, marks[start] + seconds)
+
     dues: dict[str, datetime] = {}
     for target, (start, seconds, paused) in running.items():
-        due = add_business(schedule, start, seconds + paused)
+        due = after(start, seconds + paused)
         dues[target] = due
         setattr(state, f"{target}_due", due)
     if state.solved_at is not None or state.paused_since is not None:
@@ -80,7 +95,7 @@ def evaluate(state: ServiceState, policy: SlaPolicy | None, schedule: Schedule,
                 breached.append(key)
                 outcome.breached.append((target, due))
             continue
-        warn = add_business(schedule, start, seconds * policy.at_risk_percent // 100 + paused)
+        warn = after(start, seconds * policy.at_risk_percent // 100 + paused)
         if warn <= now:
             at_risk = True
             if key not in warned:

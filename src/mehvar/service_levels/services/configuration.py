@@ -20,6 +20,7 @@ from mehvar.core.errors import Conflict, Invalid, NotFound
 from mehvar.core.permissions import Actor, require
 from mehvar.customers.models import Tier
 from mehvar.service_levels.business_time import Schedule, format_weekly, parse_weekly
+from mehvar.service_levels.config_cache import POLICIES, ROUTING, config_changed
 from mehvar.service_levels.errors import ServiceLevelErrorCode as Code
 from mehvar.service_levels.models import (
     AssignmentMode,
@@ -196,6 +197,7 @@ def sla_policy_create(*, actor: Actor, **values: Any) -> SlaPolicy:
     if "name" not in cleaned:
         raise Invalid(Code.NAME_INVALID, _("Give the policy a name."), field="name")
     policy = SlaPolicy.objects.create(**cleaned)
+    config_changed(POLICIES)
     _audit(actor, "sla_policy.created", policy, cleaned)
     return policy
 
@@ -209,6 +211,7 @@ def sla_policy_update(*, actor: Actor, policy_id: int, **values: Any) -> SlaPoli
     for field, value in cleaned.items():
         setattr(policy, field, value)
     policy.save(update_fields=[*cleaned, "updated_at"])
+    config_changed(POLICIES)
     _audit(actor, "sla_policy.updated", policy, cleaned)
     enqueue_on_commit(RECOMPUTE_TASK, policy.pk, None)
     return policy
@@ -220,6 +223,7 @@ def sla_policy_delete(*, actor: Actor, policy_id: int) -> None:
     policy = _get(SlaPolicy, policy_id, Code.POLICY_NOT_FOUND, _("No SLA policy has this id."))
     _audit(actor, "sla_policy.deleted", policy, {"name": policy.name})
     policy.delete()
+    config_changed(POLICIES)
 
 
 # --- routing rules -------------------------------------------------------------------------
@@ -292,6 +296,7 @@ def routing_rule_create(*, actor: Actor, **values: Any) -> RoutingRule:
     rule = RoutingRule(**cleaned)
     _check_rule_acts(rule)
     rule.save()
+    config_changed(ROUTING)
     _audit(actor, "routing_rule.created", rule, cleaned)
     return rule
 
@@ -305,6 +310,7 @@ def routing_rule_update(*, actor: Actor, rule_id: int, **values: Any) -> Routing
         setattr(rule, field, value)
     _check_rule_acts(rule)
     rule.save(update_fields=[*cleaned, "updated_at"])
+    config_changed(ROUTING)
     _audit(actor, "routing_rule.updated", rule, cleaned)
     return rule
 
@@ -315,6 +321,7 @@ def routing_rule_delete(*, actor: Actor, rule_id: int) -> None:
     rule = _get(RoutingRule, rule_id, Code.RULE_NOT_FOUND, _("No routing rule has this id."))
     _audit(actor, "routing_rule.deleted", rule, {"name": rule.name})
     rule.delete()
+    config_changed(ROUTING)
 
 
 @transaction.atomic
@@ -331,6 +338,7 @@ def routing_rules_reorder(*, actor: Actor, rule_ids: list[int]) -> list[RoutingR
     for index, rule in enumerate(ordered, start=1):
         rule.position = index * 10
     RoutingRule.objects.bulk_update(ordered, ["position"])
+    config_changed(ROUTING)
     audit_record(actor_id=actor.pk, action="routing_rule.reordered", target_type="routingrule",
                  target_id="", data={"rule_ids": ids})
     return ordered
@@ -345,7 +353,7 @@ def team_service_update(*, actor: Actor, team_id: int, assignment_mode: str | No
     """A team's assignment mode and business hours (None: the default calendar)."""
     require(actor, "service_levels.manage")
     team = team_get(actor=actor, team_id=team_id)
-    settings, created = TeamServiceSettings.objects.select_for_update().get_or_create(team=team)
+    settings, _created = TeamServiceSettings.objects.select_for_update().get_or_create(team=team)
     if assignment_mode is not None:
         settings.assignment_mode = clean_choices([assignment_mode], AssignmentMode.values,
                                                  field="assignment_mode")[0]

@@ -16,6 +16,7 @@ from mehvar.conversations.services.routing import conversation_place
 from mehvar.customers.selectors import segments_for_customer
 from mehvar.service_levels.business_time import is_open
 from mehvar.service_levels.calendars import schedule_of
+from mehvar.service_levels.config_cache import ROUTING, config_cached
 from mehvar.service_levels.models import RoutingRule, ServiceState
 from mehvar.service_levels.routing import RoutingFacts, decide, routing_text
 from mehvar.service_levels.services.assignment import auto_assign
@@ -75,7 +76,7 @@ def step(state: ServiceState, happening: str, status: str, at: datetime) -> Outc
 def route(change: ConversationChange) -> int | None:
     """Try the active routing rules in order; the first match places the conversation and the
     timeline keeps the rule and the conditions that held."""
-    rules = list(RoutingRule.objects.filter(is_active=True).order_by("position", "id"))
+    rules = active_rules()
     if not rules:
         return None
     conversation = change.conversation
@@ -98,6 +99,13 @@ def route(change: ConversationChange) -> int | None:
         team_id=rule.team_id if rule.team_id is not None else conversation.team_id,
         priority=rule.priority, add_tags=rule.add_tags, details=decision.details())
     return rule.pk
+
+
+def active_rules() -> list[RoutingRule]:
+    """The active routing rules in order, from this process's copy while it is current."""
+    return config_cached(ROUTING, lambda: list(
+        RoutingRule.objects.filter(is_active=True).order_by("position", "id")),
+        rows=RoutingRule)
 
 
 def _segments_among(customer: Any, ids: Sequence[int], now: datetime) -> list[int]:
