@@ -135,7 +135,7 @@ def test_holidays_replace_the_previous_ones_and_read_back_in_date_order(
      "weekly_hours"),
     ({"name": "Bad", "weekly_hours": {"mon": ["17:00-09:00"]}}, "calendar_invalid",
      "weekly_hours"),
-    ({"name": "Bad", "time_zone": "Mars/Olympus_Mons"}, "calendar_invalid", "weekly_hours"),
+    ({"name": "Bad", "time_zone": "Mars/Olympus_Mons"}, "calendar_invalid", "time_zone"),
     ({"name": "Bad", "weekly_hours": {}}, "calendar_invalid", "weekly_hours"),
     ({"name": "Bad", "weekly_hours": {"funday": ["09:00-17:00"]}}, "validation_error", None),
     ({"name": "Bad", "weekly_hours": {"mon": "09:00-17:00"}}, "validation_error", None),

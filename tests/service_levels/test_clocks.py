@@ -14,12 +14,14 @@ from django.core.management import call_command
 from mehvar.accounts.models import Agent, Team
 from mehvar.conversations.services.conversations import conversation_set_status
 from mehvar.conversations.services.messages import message_add, message_add_from_customer
+from mehvar.core.errors import Conflict, Invalid
 from mehvar.core.models import TimelineEvent
 from mehvar.service_levels.models import AlertKind, SlaAlert, SlaState
 from mehvar.service_levels.selectors import customer_waiting
 from mehvar.service_levels.services.clocks import sla_recompute, sla_tick, waited_now
 from mehvar.service_levels.services.configuration import (
     calendar_create,
+    calendar_delete,
     calendar_set_holidays,
     sla_policy_update,
     team_service_update,
@@ -254,3 +256,43 @@ def test_rebuilding_from_history_gives_the_clocks_the_live_hooks_gave(
     assert [(event.after["target"], event.at) for event in TimelineEvent.objects.filter(
         conversation_id=conversation.pk, verb="sla.breached")] == [
         ("first_response", utc(2027, 1, 10, 7, 0))]
+
+
+def test_changing_a_teams_hours_moves_its_open_conversations_clocks(
+    clock: Any, admin: Agent, open_conversation: Any, support_team: Team, gold_policy: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    clock(utc(2027, 1, 7, 13, 0))  # Thursday: 16:00 in Riyadh, 15:00 in Athens
+    conversation = open_conversation(team_id=support_team.pk)
+    assert state_of(conversation).first_response_due == utc(2027, 1, 10, 7, 0)
+    athens = calendar_create(actor=admin, name="Αθήνα", time_zone="Europe/Athens",
+                             weekly_hours=ATHENS_WEEK)
+    with django_capture_on_commit_callbacks(execute=True):
+        team_service_update(actor=admin, team_id=support_team.pk, calendar_id=athens.pk)
+    state = state_of(conversation)
+    assert state.calendar_id == athens.pk
+    assert state.first_response_due == utc(2027, 1, 7, 15, 0)  # Athens, 17:00 the same day
+
+
+def test_a_calendar_a_team_uses_cannot_be_deleted(admin: Agent, support_team: Team,
+                                                  riyadh: Any) -> None:
+    with pytest.raises(Conflict) as caught:
+        calendar_delete(actor=admin, calendar_id=riyadh.pk)
+    assert caught.value.code == "calendar_in_use"
+
+
+def test_calendar_input_errors_name_their_field(admin: Agent) -> None:
+    cases = [({"time_zone": "Mars/Olympus"}, "time_zone"),
+             ({"weekly_hours": {"mon": ["25:00-26:00"]}}, "weekly_hours"),
+             ({"weekly_hours": {}}, "weekly_hours"),
+             ({"name": "a\x00b"}, "name")]
+    for values, field in cases:
+        arguments = {"name": "Σπάρτη", "time_zone": "Europe/Athens",
+                     "weekly_hours": ATHENS_WEEK, **values}
+        with pytest.raises(Invalid) as caught:
+            calendar_create(actor=admin, **arguments)
+        assert caught.value.field == field, values
+    calendar_create(actor=admin, name="Σπάρτη", time_zone="Europe/Athens",
+                    weekly_hours=ATHENS_WEEK)
+    with pytest.raises(Conflict):
+        calendar_create(actor=admin, name="Σπάρτη", time_zone="UTC", weekly_hours=ATHENS_WEEK)

@@ -14,7 +14,6 @@ from mehvar.core.models import TimelineEvent
 from mehvar.customers.services import customer_update
 from mehvar.service_levels.models import RoutingRule
 from mehvar.service_levels.routing import RoutingFacts, decide, routing_text
-from mehvar.service_levels.services.lifecycle import active_rules
 from mehvar.service_levels.services.configuration import (
     calendar_create,
     routing_rule_create,
@@ -22,6 +21,7 @@ from mehvar.service_levels.services.configuration import (
     routing_rule_update,
     routing_rules_reorder,
 )
+from mehvar.service_levels.services.lifecycle import active_rules
 from tests.service_levels.conftest import EL_TEXT, FA_TEXT, RIYADH_WEEK, state_of, utc
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +184,22 @@ def test_rules_are_held_in_memory_until_they_change(
     # A team deleted takes its rules along without any service raising the counter.
     greek_desk.delete()
     assert [rule.name for rule in active_rules()] == ["Invoices"]
+
+
+def test_tag_conditions_and_added_tags_spell_tags_as_conversations_do(
+    admin: Agent, open_conversation: Any, billing: Team,
+) -> None:
+    routing_rule_create(actor=admin, name="Δίκτυο", tags=["Δίκτυο", "فاتورة"],
+                        add_tags=["Ρούτερ"], team_id=billing.pk)
+    conversation = open_conversation(tags=["Δίκτυο"])
+    assert conversation.team_id == billing.pk
+    assert sorted(tag.name for tag in conversation.tags.all()) == ["Δίκτυο", "Ρούτερ"]
+
+
+def test_new_rules_go_last_and_many_rules_can_be_reordered(admin: Agent,
+                                                           billing: Team) -> None:
+    rules = [routing_rule_create(actor=admin, name=f"قاعدة {n}", keywords=[f"k{n}"],
+                                 team_id=billing.pk) for n in range(60)]
+    assert [rule.position for rule in rules[:3]] == [10, 20, 30]
+    routing_rules_reorder(actor=admin, rule_ids=[rule.pk for rule in reversed(rules)])
+    assert [rule.name for rule in active_rules()][:2] == ["قاعدة 59", "قاعدة 58"]

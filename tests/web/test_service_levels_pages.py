@@ -479,7 +479,7 @@ def test_the_agents_page_lists_profiles_and_supervisors_edit_them(
     assert (saved.status_code, saved["Location"]) == (302, "/service-levels/agents")
     profile = AgentProfile.objects.get(agent=greek)
     assert (profile.capacity, profile.languages, profile.skills) == (
-        6, ["el", "en"], ["δικτυο", "ρουτερ"])
+        6, ["el", "en"], ["Δίκτυο", "ρούτερ"])
     too_many = client.post(f"/service-levels/agents/{greek.pk}",
                            {"capacity": "501", "languages": "", "skills": ""})
     assert "500" in field_error(too_many, "capacity")

@@ -39,7 +39,7 @@ def config_cached(name: str, load: Callable[[], T], *, rows: type[Model]) -> T:
     current = (version or 0, count)
     cached = _cache.get(name)
     if cached is not None and cached[0] == current:
-        return cached[1]  # type: ignore[no-any-return]
+        return cached[1]
     value = load()
     _cache[name] = (current, value)
     return value

@@ -13,6 +13,8 @@ def sla_tick_task() -> dict[str, int]:
 
 
 @task()
-def sla_recompute_task(policy_id: int | None, calendar_id: int | None) -> int:
-    """After a policy or calendar change: the clocks of the open conversations under it."""
-    return sla_recompute(policy_id=policy_id, calendar_id=calendar_id)
+def sla_recompute_task(policy_id: int | None, calendar_id: int | None,
+                       team_id: int | None = None) -> int:
+    """After a policy, calendar or team hours change: the clocks of the open conversations
+    concerned (all of them when every filter is None)."""
+    return sla_recompute(policy_id=policy_id, calendar_id=calendar_id, team_id=team_id)

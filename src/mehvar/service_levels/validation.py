@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext_lazy as _
 
+from mehvar.conversations.html import normalize_tag
 from mehvar.core.errors import Invalid
-from mehvar.core.text import normalize_text
 from mehvar.service_levels.errors import ServiceLevelErrorCode as Code
 
 # Control characters (NUL breaks PostgreSQL text) and bidi overrides that can disguise text;
@@ -55,9 +55,10 @@ def clean_strings(values: object, *, field: str) -> list[str]:
 
 
 def clean_codes(values: object, *, field: str) -> list[str]:
-    """Tags, skills and product areas: compared in normalised form (as tags are)."""
-    return list(dict.fromkeys(normalize_text(value) for value in clean_strings(values,
-                                                                              field=field)))
+    """Tags, skills and product areas, spelled as conversations store tags
+    (conversations.html.normalize_tag), so a condition compares like with like."""
+    return list(dict.fromkeys(normalize_tag(value) for value in clean_strings(values,
+                                                                             field=field)))
 
 
 def clean_languages(values: object, *, field: str) -> list[str]:
@@ -79,8 +80,8 @@ def clean_choices(values: object, allowed: Iterable[str], *, field: str) -> list
     return cleaned
 
 
-def clean_ids(values: object, *, field: str) -> list[int]:
-    if (not isinstance(values, list | tuple) or len(values) > MAX_LIST
+def clean_ids(values: object, *, field: str, max_items: int = MAX_LIST) -> list[int]:
+    if (not isinstance(values, list | tuple) or len(values) > max_items
             or not all(isinstance(value, int) and not isinstance(value, bool) and value > 0
                        for value in values)):
         raise Invalid(Code.LIST_INVALID, _("Give a list of ids."), field=field)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from mehvar.core.models import TimelineEvent
@@ -163,11 +163,12 @@ def sla_tick(*, now: datetime | None = None) -> dict[str, int]:
             return totals
 
 
-def _evaluate_and_save(states: list[ServiceState], now: datetime, totals: dict[str, int]
-                       ) -> None:
+def _evaluate_and_save(states: list[ServiceState], now: datetime, totals: dict[str, int],
+                       *, attached: bool = False) -> None:
     """Evaluate a locked batch: policies and calendars are read once for the batch, the
-    changed states written in one statement, events and alerts inserted together."""
-    _attach_policies_and_calendars(states)
+    states written in one statement, events and alerts inserted together."""
+    if not attached:
+        _attach_policies_and_calendars(states)
     noticed = []
     for state in states:
         outcome = evaluate(state, state.policy, schedule_for(state), now)
@@ -212,20 +213,20 @@ def save_derived(states: Sequence[ServiceState]) -> None:
     quote = connection.ops.quote_name
     table = quote(ServiceState._meta.db_table)
     columns = {name: quote(str(ServiceState._meta.get_field(name).column))  # type: ignore[union-attr]
-               for name in DERIVED_FIELDS}
+               for name in SAVED_FIELDS}
     assignments = ", ".join(f"{column} = v.{name}" for name, column in columns.items())
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            record = ", ".join(f"{name} {_PG_TYPES[name]}" for name in DERIVED_FIELDS)
+            record = ", ".join(f"{name} {_PG_TYPES[name]}" for name in SAVED_FIELDS)
             document = json.dumps([{"id": state.conversation_id, **{
-                name: _json_value(getattr(state, name)) for name in DERIVED_FIELDS}}
+                name: _json_value(getattr(state, name)) for name in SAVED_FIELDS}}
                 for state in states])
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM jsonb_to_recordset(%s::jsonb) "
                 f"AS v(id bigint, {record}) WHERE {table}.{quote('conversation_id')} = v.id",
                 [document])
         else:
-            rows = [[_adapt(name, getattr(state, name)) for name in DERIVED_FIELDS]
+            rows = [[_adapt(name, getattr(state, name)) for name in SAVED_FIELDS]
                     + [state.conversation_id] for state in states]
             cursor.executemany(
                 f"UPDATE {table} SET " + ", ".join(f"{column} = %s"
@@ -233,8 +234,12 @@ def save_derived(states: Sequence[ServiceState]) -> None:
                 + f" WHERE {quote('conversation_id')} = %s", rows)
 
 
+# The evaluated fields, and the calendar a recompute may have chosen again.
+SAVED_FIELDS = (*DERIVED_FIELDS, "calendar_id")
 _PG_TYPES = {"state": "varchar", "breached": "jsonb", "warned": "jsonb",
-             **dict.fromkeys(("first_response_due", "next_response_due", "resolution_due", "deadline", "warn_at"), "timestamptz")}
+             "calendar_id": "bigint",
+             **dict.fromkeys(("first_response_due", "next_response_due", "resolution_due",
+                              "deadline", "warn_at"), "timestamptz")}
 
 
 def _json_value(value: Any) -> Any:
@@ -261,22 +266,47 @@ RECOMPUTE_BATCH = 1000
 
 
 def sla_recompute(*, policy_id: int | None = None, calendar_id: int | None = None,
-                  now: datetime | None = None) -> int:
-    """Re-evaluate every unsolved conversation's clocks (or those under one policy or
-    calendar), in batches locked one at a time; returns how many were evaluated."""
+                  team_id: int | None = None, now: datetime | None = None) -> int:
+    """Re-evaluate every unsolved conversation's clocks (or those under one policy, calendar
+    or team), in batches locked one at a time; each one's calendar is chosen again (its
+    team's hours, the default, or none when its policy counts all hours). Returns how many
+    were evaluated."""
     now = now or timezone.now()
     rows = ServiceState.objects.filter(solved_at__isnull=True, policy__isnull=False)
     if policy_id is not None:
         rows = rows.filter(policy_id=policy_id)
     if calendar_id is not None:
         rows = rows.filter(calendar_id=calendar_id)
+    if team_id is not None:
+        rows = rows.filter(conversation__team_id=team_id)
+    calendars = _CalendarChoice()
     totals = {"evaluated": 0, "warned": 0, "breached": 0}
     after = 0
     while True:
         with transaction.atomic():
-            states = list(rows.filter(conversation_id__gt=after).only(*FACT_FIELDS)
-                          .select_for_update().order_by("conversation_id")[:RECOMPUTE_BATCH])
+            states: list[ServiceState] = list(
+                rows.filter(conversation_id__gt=after).only(*FACT_FIELDS)
+                .annotate(team=F("conversation__team_id"))
+                .select_for_update(of=("self",)).order_by("conversation_id")[:RECOMPUTE_BATCH])
             if not states:
                 return totals["evaluated"]
-            _evaluate_and_save(states, now, totals)
+            _attach_policies_and_calendars(states)
+            for state in states:
+                state.calendar = calendars.choose(state.policy, getattr(state, "team", None))
+            _evaluate_and_save(states, now, totals, attached=True)
         after = states[-1].conversation_id
+
+
+class _CalendarChoice:
+    """Team calendars and the default, read once per recompute."""
+
+    def __init__(self) -> None:
+        self.default = BusinessCalendar.objects.filter(is_default=True).first()
+        self.by_team = {settings.team_id: settings.calendar for settings in
+                        TeamServiceSettings.objects.filter(calendar__isnull=False)
+                        .select_related("calendar")}
+
+    def choose(self, policy: SlaPolicy | None, team_id: int | None) -> BusinessCalendar | None:
+        if policy is None or not policy.business_hours:
+            return None
+        return (self.by_team.get(team_id) if team_id is not None else None) or self.default

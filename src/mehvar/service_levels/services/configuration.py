@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Model
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Model
 from django.utils.translation import gettext_lazy as _
 
 from mehvar.accounts.selectors import team_get
@@ -18,6 +18,7 @@ from mehvar.conversations.models import Channel, Priority
 from mehvar.core.background import enqueue_on_commit
 from mehvar.core.errors import Conflict, Invalid, NotFound
 from mehvar.core.permissions import Actor, require
+from mehvar.core.timezones import is_time_zone
 from mehvar.customers.models import Tier
 from mehvar.service_levels.business_time import Schedule, format_weekly, parse_weekly
 from mehvar.service_levels.config_cache import POLICIES, ROUTING, config_changed
@@ -44,6 +45,7 @@ from mehvar.service_levels.validation import (
 
 MAX_HOLIDAYS = 366
 RECOMPUTE_TASK = "mehvar.service_levels.tasks.sla_recompute_task"
+MAX_RULES = 1000  # routing rules and policies a company may keep (all tried in order)
 
 
 def _get(model: type[Model], pk: int, code: str, detail: Any) -> Any:
@@ -51,6 +53,12 @@ def _get(model: type[Model], pk: int, code: str, detail: Any) -> Any:
     if row is None:
         raise NotFound(code, detail)
     return row
+
+
+def _next_position(model: type[RoutingRule] | type[SlaPolicy]) -> int:
+    """After the last one: a new rule or policy is tried last until it is moved."""
+    last = model.objects.aggregate(last=Max("position"))["last"]
+    return 10 if last is None else last + 10
 
 
 def _audit(actor: Actor, action: str, row: Model, data: Mapping[str, Any]) -> None:
@@ -67,10 +75,17 @@ def _clean_calendar(values: Mapping[str, Any]) -> dict[str, Any]:
         cleaned["name"] = clean_name(values["name"])
     zone = values.get("time_zone", "UTC")
     weekly = values.get("weekly_hours", {})
+    if not isinstance(zone, str) or not is_time_zone(zone):
+        raise Invalid(Code.CALENDAR_INVALID,
+                      _("Give a time zone such as Asia/Tehran, Asia/Riyadh or Europe/Athens."),
+                      field="time_zone")
     try:
         schedule = Schedule.build(zone, parse_weekly(weekly), frozenset())
     except (ValueError, TypeError, AttributeError) as error:
-        raise Invalid(Code.CALENDAR_INVALID, str(error), field="weekly_hours") from error
+        raise Invalid(Code.CALENDAR_INVALID,
+                      _("Give each day's hours as 09:00-17:00 (several separated by commas, "
+                        "none overlapping), with at least one open day. %(problem)s")
+                      % {"problem": error}, field="weekly_hours") from error
     cleaned["time_zone"] = schedule.time_zone
     cleaned["weekly_hours"] = format_weekly(schedule.weekly)
     if "is_default" in values:
@@ -85,12 +100,13 @@ def calendar_create(*, actor: Actor, name: str, time_zone: str,
     require(actor, "service_levels.manage")
     values = _clean_calendar({"name": name, "time_zone": time_zone,
                               "weekly_hours": weekly_hours, "is_default": is_default})
-    if BusinessCalendar.objects.filter(name=values["name"]).exists():
-        raise Conflict(Code.NAME_INVALID, _("A calendar with this name exists."), field="name")
     if values["is_default"]:
         BusinessCalendar.objects.filter(is_default=True).update(is_default=False)
-    calendar = BusinessCalendar.objects.create(**values)
+    calendar = BusinessCalendar(**values)
+    _save_named(calendar, create=True)
     _audit(actor, "calendar.created", calendar, values)
+    if values["is_default"]:  # conversations without a team calendar now count its hours
+        enqueue_on_commit(RECOMPUTE_TASK, None, None, None)
     return calendar
 
 
@@ -98,6 +114,8 @@ def calendar_create(*, actor: Actor, name: str, time_zone: str,
 def calendar_update(*, actor: Actor, calendar_id: int, name: str | None = None,
                     time_zone: str | None = None, weekly_hours: Mapping[str, Any] | None = None,
                     is_default: bool | None = None) -> BusinessCalendar:
+    """Change a calendar; open conversations counting its hours are recomputed (all of them
+    when it becomes the default)."""
     require(actor, "service_levels.manage")
     calendar = _get(BusinessCalendar, calendar_id, Code.CALENDAR_NOT_FOUND,
                     _("No calendar has this id."))
@@ -106,25 +124,45 @@ def calendar_update(*, actor: Actor, calendar_id: int, name: str | None = None,
         "time_zone": calendar.time_zone if time_zone is None else time_zone,
         "weekly_hours": calendar.weekly_hours if weekly_hours is None else weekly_hours,
         "is_default": calendar.is_default if is_default is None else is_default})
-    if BusinessCalendar.objects.filter(name=values["name"]).exclude(pk=calendar.pk).exists():
-        raise Conflict(Code.NAME_INVALID, _("A calendar with this name exists."), field="name")
-    if values["is_default"] and not calendar.is_default:
+    changed = {field: value for field, value in values.items()
+               if getattr(calendar, field) != value}
+    if not changed:
+        return calendar
+    if changed.get("is_default"):
         BusinessCalendar.objects.filter(is_default=True).update(is_default=False)
-    for field, value in values.items():
+    for field, value in changed.items():
         setattr(calendar, field, value)
-    calendar.save(update_fields=[*values, "updated_at"])
-    _audit(actor, "calendar.updated", calendar, values)
-    enqueue_on_commit(RECOMPUTE_TASK, None, calendar.pk)
+    _save_named(calendar, create=False, fields=[*changed, "updated_at"])
+    _audit(actor, "calendar.updated", calendar, changed)
+    everything = "is_default" in changed
+    enqueue_on_commit(RECOMPUTE_TASK, None, None if everything else calendar.pk, None)
     return calendar
+
+
+def _save_named(calendar: BusinessCalendar, *, create: bool,
+                fields: list[str] | None = None) -> None:
+    """Save; a name taken (also by a concurrent save) is a Conflict on the name."""
+    try:
+        with transaction.atomic():
+            calendar.save(force_insert=create, update_fields=fields)
+    except IntegrityError as error:
+        raise Conflict(Code.NAME_INVALID, _("A calendar with this name exists."),
+                       field="name") from error
 
 
 @transaction.atomic
 def calendar_delete(*, actor: Actor, calendar_id: int) -> None:
+    """Delete a calendar no team uses; open conversations that counted its hours move to
+    their team's or the default calendar."""
     require(actor, "service_levels.manage")
     calendar = _get(BusinessCalendar, calendar_id, Code.CALENDAR_NOT_FOUND,
                     _("No calendar has this id."))
+    if TeamServiceSettings.objects.filter(calendar=calendar).exists():
+        raise Conflict(Code.CALENDAR_IN_USE,
+                       _("A team uses this calendar: give the team other hours first."))
     _audit(actor, "calendar.deleted", calendar, {"name": calendar.name})
     calendar.delete()
+    enqueue_on_commit(RECOMPUTE_TASK, None, None, None)
 
 
 @transaction.atomic
@@ -149,7 +187,7 @@ def calendar_set_holidays(*, actor: Actor, calendar_id: int,
     calendar.save(update_fields=["updated_at"])  # the schedule cache keys on it
     _audit(actor, "calendar.holidays_set", calendar,
            {"dates": sorted(day.isoformat() for day in rows)})
-    enqueue_on_commit(RECOMPUTE_TASK, None, calendar.pk)
+    enqueue_on_commit(RECOMPUTE_TASK, None, calendar.pk, None)
     return calendar
 
 
@@ -196,6 +234,7 @@ def sla_policy_create(*, actor: Actor, **values: Any) -> SlaPolicy:
     cleaned = _clean_policy(values)
     if "name" not in cleaned:
         raise Invalid(Code.NAME_INVALID, _("Give the policy a name."), field="name")
+    cleaned.setdefault("position", _next_position(SlaPolicy))
     policy = SlaPolicy.objects.create(**cleaned)
     config_changed(POLICIES)
     _audit(actor, "sla_policy.created", policy, cleaned)
@@ -207,13 +246,16 @@ def sla_policy_update(*, actor: Actor, policy_id: int, **values: Any) -> SlaPoli
     """Change a policy; the clocks of open conversations under it are recomputed."""
     require(actor, "service_levels.manage")
     policy = _get(SlaPolicy, policy_id, Code.POLICY_NOT_FOUND, _("No SLA policy has this id."))
-    cleaned = _clean_policy(values)
+    cleaned = {field: value for field, value in _clean_policy(values).items()
+               if getattr(policy, field) != value}
+    if not cleaned:
+        return policy
     for field, value in cleaned.items():
         setattr(policy, field, value)
     policy.save(update_fields=[*cleaned, "updated_at"])
     config_changed(POLICIES)
     _audit(actor, "sla_policy.updated", policy, cleaned)
-    enqueue_on_commit(RECOMPUTE_TASK, policy.pk, None)
+    enqueue_on_commit(RECOMPUTE_TASK, policy.pk, None, None)
     return policy
 
 
@@ -293,6 +335,7 @@ def routing_rule_create(*, actor: Actor, **values: Any) -> RoutingRule:
     cleaned = _clean_rule(actor, values)
     if "name" not in cleaned:
         raise Invalid(Code.NAME_INVALID, _("Give the rule a name."), field="name")
+    cleaned.setdefault("position", _next_position(RoutingRule))
     rule = RoutingRule(**cleaned)
     _check_rule_acts(rule)
     rule.save()
@@ -305,7 +348,10 @@ def routing_rule_create(*, actor: Actor, **values: Any) -> RoutingRule:
 def routing_rule_update(*, actor: Actor, rule_id: int, **values: Any) -> RoutingRule:
     require(actor, "service_levels.manage")
     rule = _get(RoutingRule, rule_id, Code.RULE_NOT_FOUND, _("No routing rule has this id."))
-    cleaned = _clean_rule(actor, values)
+    cleaned = {field: value for field, value in _clean_rule(actor, values).items()
+               if getattr(rule, field) != value}
+    if not cleaned:
+        return rule
     for field, value in cleaned.items():
         setattr(rule, field, value)
     _check_rule_acts(rule)
@@ -329,7 +375,7 @@ def routing_rules_reorder(*, actor: Actor, rule_ids: list[int]) -> list[RoutingR
     """The named rules take positions 10, 20, … in the given order (name every rule to set
     the whole order; a rule left out keeps its position)."""
     require(actor, "service_levels.manage")
-    ids = clean_ids(rule_ids, field="rule_ids")
+    ids = clean_ids(rule_ids, field="rule_ids", max_items=MAX_RULES)
     rules = {rule.pk: rule for rule in RoutingRule.objects.select_for_update().filter(pk__in=ids)}
     missing = [rule_id for rule_id in ids if rule_id not in rules]
     if missing:
@@ -354,6 +400,7 @@ def team_service_update(*, actor: Actor, team_id: int, assignment_mode: str | No
     require(actor, "service_levels.manage")
     team = team_get(actor=actor, team_id=team_id)
     settings, _created = TeamServiceSettings.objects.select_for_update().get_or_create(team=team)
+    before = (settings.assignment_mode, settings.calendar_id)
     if assignment_mode is not None:
         settings.assignment_mode = clean_choices([assignment_mode], AssignmentMode.values,
                                                  field="assignment_mode")[0]
@@ -363,7 +410,11 @@ def team_service_update(*, actor: Actor, team_id: int, assignment_mode: str | No
             raise Invalid(Code.CALENDAR_NOT_FOUND, _("No calendar has this id."),
                           field="calendar_id")
         settings.calendar_id = calendar_id
+    if (settings.assignment_mode, settings.calendar_id) == before:
+        return settings
     settings.save(update_fields=["assignment_mode", "calendar"])
     _audit(actor, "team.service_settings_changed", settings,
            {"assignment_mode": settings.assignment_mode, "calendar_id": settings.calendar_id})
+    if settings.calendar_id != before[1]:  # the team's open conversations count other hours
+        enqueue_on_commit(RECOMPUTE_TASK, None, None, team.pk)
     return settings
