@@ -1,48 +1,78 @@
-"""Routing rules and SLA policies kept in memory per process, reloaded when changed.
+"""The service-level configuration (routing rules, SLA policies, team hours, the default
+calendar) kept in memory per process, reloaded only when it changed.
 
-Every new conversation consults both; loading fifty rules with their JSON conditions cost
-more than a millisecond per conversation, reading one counter costs a tenth of that. Writers
-raise the counter in the transaction that changes the rows (a rolled-back change raises
-nothing), so a process never serves rules older than the last committed change."""
+Every new conversation consults all of it; loading fifty rules with their JSON conditions
+alone cost more than a millisecond, reading one counter costs a tenth of that. Every
+configuration service raises the counter in the transaction that writes (a rolled-back
+change raises nothing), so a process never routes by rules older than the last committed
+change. Row counts are part of the key: deleting a team takes its rules and hours with it
+without any service of ours running."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, Model
+from django.db.models import F
 
-from mehvar.service_levels.models import ConfigVersion
+from mehvar.service_levels.models import (
+    BusinessCalendar,
+    ConfigVersion,
+    RoutingRule,
+    SlaPolicy,
+    TeamServiceSettings,
+)
 
-T = TypeVar("T")
-ROUTING, POLICIES = "routing", "policies"
-_cache: dict[str, tuple[tuple[int, int], Any]] = {}
+NAME = "service_levels"
+_COUNTED = (RoutingRule, SlaPolicy, TeamServiceSettings, BusinessCalendar)
 
 
-def config_changed(name: str) -> None:
-    """Call inside the writing transaction."""
-    ConfigVersion.objects.bulk_create([ConfigVersion(name=name)], ignore_conflicts=True)
-    ConfigVersion.objects.filter(name=name).update(version=F("version") + 1)
+@dataclass(frozen=True)
+class ServiceConfig:
+    rules: list[RoutingRule]                      # active, in order
+    policies: list[SlaPolicy]                     # active, in order
+    team_calendars: dict[int, BusinessCalendar]
+    default_calendar: BusinessCalendar | None
+
+    def calendar_of_team(self, team_id: int | None) -> BusinessCalendar | None:
+        """The team's business hours, else the default calendar, else none (24/7)."""
+        found = self.team_calendars.get(team_id) if team_id is not None else None
+        return found or self.default_calendar
 
 
-def config_cached(name: str, load: Callable[[], T], *, rows: type[Model]) -> T:
-    """`load()`'s result, cached until the counter moves or the number of `rows` changes (a
-    team deleted takes its routing rules with it, without a service to raise the counter)."""
+_cache: dict[str, tuple[tuple[int, ...], ServiceConfig]] = {}
+
+
+def config_changed() -> None:
+    """Call inside the writing transaction of every configuration change."""
+    ConfigVersion.objects.bulk_create([ConfigVersion(name=NAME)], ignore_conflicts=True)
+    ConfigVersion.objects.filter(name=NAME).update(version=F("version") + 1)
+
+
+def service_config() -> ServiceConfig:
+    """The current configuration: one query while nothing changed."""
     quote = connection.ops.quote_name
+    counts = ", ".join(f"(SELECT COUNT(*) FROM {quote(model._meta.db_table)})"
+                       for model in _COUNTED)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT {quote('version')} FROM {quote(ConfigVersion._meta.db_table)} "
-            f"WHERE {quote('name')} = %s), (SELECT COUNT(*) FROM {quote(rows._meta.db_table)})",
-            [name])
-        version, count = cursor.fetchone()
-    current = (version or 0, count)
-    cached = _cache.get(name)
-    if cached is not None and cached[0] == current:
+            f"WHERE {quote('name')} = %s), {counts}", [NAME])
+        row = cursor.fetchone()
+    key = (row[0] or 0, *row[1:])
+    cached = _cache.get(NAME)
+    if cached is not None and cached[0] == key:
         return cached[1]
-    value = load()
-    _cache[name] = (current, value)
-    return value
+    config = ServiceConfig(
+        rules=list(RoutingRule.objects.filter(is_active=True).order_by("position", "id")),
+        policies=list(SlaPolicy.objects.filter(is_active=True).order_by("position", "id")),
+        team_calendars={settings.team_id: settings.calendar for settings in
+                        TeamServiceSettings.objects.filter(calendar__isnull=False)
+                        .select_related("calendar")
+                        if settings.calendar is not None},
+        default_calendar=BusinessCalendar.objects.filter(is_default=True).first())
+    _cache[NAME] = (key, config)
+    return config
 
 
 def config_forget() -> None:

@@ -22,13 +22,9 @@ from mehvar.conversations.selectors import (
 )
 from mehvar.core.models import TimelineEvent
 from mehvar.core.timeline import timeline_event
-from mehvar.service_levels.models import BusinessCalendar, ServiceState, SlaPolicy
-from mehvar.service_levels.services.clocks import (
-    active_policies,
-    policy_for,
-    schedule_for,
-    team_calendar,
-)
+from mehvar.service_levels.config_cache import ServiceConfig, service_config
+from mehvar.service_levels.models import ServiceState
+from mehvar.service_levels.services.clocks import calendar_for, policy_for, schedule_for
 from mehvar.service_levels.services.lifecycle import new_state, step
 from mehvar.service_levels.sla import Outcome, evaluate
 
@@ -44,15 +40,14 @@ def service_states_rebuild(*, conversation_ids: Sequence[int],
     returns how many were rebuilt. `segments(customer_id)` gives a customer's segment ids
     for policies with segment conditions."""
     now = now or timezone.now()
-    policies = active_policies()
-    calendars: dict[int | None, BusinessCalendar | None] = {}
+    config = service_config()
     ids = list(conversation_ids)
     for start in range(0, len(ids), BATCH):
         with transaction.atomic():
             histories = conversation_histories(conversation_ids=ids[start:start + BATCH])
             states, events = [], []
             for history in histories:
-                state, breaches = _replay(history, policies, calendars, segments, now)
+                state, breaches = _replay(history, config, segments, now)
                 states.append(state)
                 events += breaches
             ServiceState.objects.filter(conversation_id__in=[h.conversation_id
@@ -76,20 +71,15 @@ def service_states_rebuild_all(*, everything: bool = False) -> int:
     return total
 
 
-def _replay(history: History, policies: list[SlaPolicy],
-            calendars: dict[int | None, BusinessCalendar | None],
-            segments: Callable[[int], list[int]], now: datetime,
-            ) -> tuple[ServiceState, list[TimelineEvent]]:
+def _replay(history: History, config: ServiceConfig, segments: Callable[[int], list[int]],
+            now: datetime) -> tuple[ServiceState, list[TimelineEvent]]:
     state = new_state(started_at=history.created_at, by_agent=history.by_agent, rule_id=None,
                       conversation=None)
     state.conversation_id = history.conversation_id
     state.policy = policy_for(tier=history.customer_tier, priority=history.priority,
-                              channel=history.channel, policies=policies,
+                              channel=history.channel, policies=config.policies,
                               segment_ids=lambda: segments(history.customer_id))
-    if state.policy is not None and state.policy.business_hours:
-        if history.team_id not in calendars:
-            calendars[history.team_id] = team_calendar(history.team_id)
-        state.calendar = calendars[history.team_id]
+    state.calendar = calendar_for(config, policy=state.policy, team_id=history.team_id)
     outcome = Outcome()
     status = "pending" if history.by_agent else "new"
     for at, kind, new_status in history.steps:

@@ -17,14 +17,13 @@ from mehvar.core.models import TimelineEvent
 from mehvar.core.timeline import timeline_event, timeline_record_many
 from mehvar.service_levels.business_time import ALWAYS_OPEN, Schedule, business_between
 from mehvar.service_levels.calendars import schedule_of
-from mehvar.service_levels.config_cache import POLICIES, config_cached
+from mehvar.service_levels.config_cache import ServiceConfig, service_config
 from mehvar.service_levels.models import (
     AlertKind,
     BusinessCalendar,
     ServiceState,
     SlaAlert,
     SlaPolicy,
-    TeamServiceSettings,
 )
 from mehvar.service_levels.sla import DERIVED_FIELDS, Outcome, evaluate
 
@@ -36,12 +35,11 @@ FACT_FIELDS = ("conversation_id", "policy_id", "calendar_id", "started_at",
 
 
 def policy_for(*, tier: str, segment_ids: Callable[[], Iterable[int]], priority: str,
-               channel: str, policies: Sequence[SlaPolicy] | None = None) -> SlaPolicy | None:
+               channel: str, policies: Sequence[SlaPolicy]) -> SlaPolicy | None:
     """The first active policy (by position) whose every non-empty condition holds; the
     customer's segments are asked only when a policy has a segment condition."""
-    candidates = policies if policies is not None else active_policies()
     segments: set[int] | None = None
-    for policy in candidates:
+    for policy in policies:
         if policy.tiers and tier not in policy.tiers:
             continue
         if policy.priorities and priority not in policy.priorities:
@@ -56,28 +54,13 @@ def policy_for(*, tier: str, segment_ids: Callable[[], Iterable[int]], priority:
     return None
 
 
-def active_policies() -> list[SlaPolicy]:
-    """The active policies in order, from this process's copy while it is current."""
-    return config_cached(POLICIES, lambda: list(
-        SlaPolicy.objects.filter(is_active=True).order_by("position", "id")), rows=SlaPolicy)
-
-
-def calendar_for(*, policy: SlaPolicy | None, team_id: int | None) -> BusinessCalendar | None:
+def calendar_for(config: ServiceConfig, *, policy: SlaPolicy | None,
+                 team_id: int | None) -> BusinessCalendar | None:
     """The team's calendar, else the default one; none (24/7) when the policy counts all
     hours or no calendar exists."""
     if policy is None or not policy.business_hours:
         return None
-    return team_calendar(team_id)
-
-
-def team_calendar(team_id: int | None) -> BusinessCalendar | None:
-    """The team's business hours, else the default calendar, else none."""
-    if team_id is not None:
-        settings = (TeamServiceSettings.objects.select_related("calendar")
-                    .filter(team_id=team_id).first())
-        if settings is not None and settings.calendar is not None:
-            return settings.calendar
-    return BusinessCalendar.objects.filter(is_default=True).first()
+    return config.calendar_of_team(team_id)
 
 
 def schedule_for(state: ServiceState) -> Schedule:
@@ -279,7 +262,7 @@ def sla_recompute(*, policy_id: int | None = None, calendar_id: int | None = Non
         rows = rows.filter(calendar_id=calendar_id)
     if team_id is not None:
         rows = rows.filter(conversation__team_id=team_id)
-    calendars = _CalendarChoice()
+    config = service_config()
     totals = {"evaluated": 0, "warned": 0, "breached": 0}
     after = 0
     while True:
@@ -292,21 +275,7 @@ def sla_recompute(*, policy_id: int | None = None, calendar_id: int | None = Non
                 return totals["evaluated"]
             _attach_policies_and_calendars(states)
             for state in states:
-                state.calendar = calendars.choose(state.policy, getattr(state, "team", None))
+                state.calendar = calendar_for(config, policy=state.policy,
+                                              team_id=getattr(state, "team", None))
             _evaluate_and_save(states, now, totals, attached=True)
         after = states[-1].conversation_id
-
-
-class _CalendarChoice:
-    """Team calendars and the default, read once per recompute."""
-
-    def __init__(self) -> None:
-        self.default = BusinessCalendar.objects.filter(is_default=True).first()
-        self.by_team = {settings.team_id: settings.calendar for settings in
-                        TeamServiceSettings.objects.filter(calendar__isnull=False)
-                        .select_related("calendar")}
-
-    def choose(self, policy: SlaPolicy | None, team_id: int | None) -> BusinessCalendar | None:
-        if policy is None or not policy.business_hours:
-            return None
-        return (self.by_team.get(team_id) if team_id is not None else None) or self.default

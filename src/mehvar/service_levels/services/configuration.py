@@ -21,7 +21,7 @@ from mehvar.core.permissions import Actor, require
 from mehvar.core.timezones import is_time_zone
 from mehvar.customers.models import Tier
 from mehvar.service_levels.business_time import Schedule, format_weekly, parse_weekly
-from mehvar.service_levels.config_cache import POLICIES, ROUTING, config_changed
+from mehvar.service_levels.config_cache import config_changed
 from mehvar.service_levels.errors import ServiceLevelErrorCode as Code
 from mehvar.service_levels.models import (
     AssignmentMode,
@@ -104,6 +104,7 @@ def calendar_create(*, actor: Actor, name: str, time_zone: str,
         BusinessCalendar.objects.filter(is_default=True).update(is_default=False)
     calendar = BusinessCalendar(**values)
     _save_named(calendar, create=True)
+    config_changed()
     _audit(actor, "calendar.created", calendar, values)
     if values["is_default"]:  # conversations without a team calendar now count its hours
         enqueue_on_commit(RECOMPUTE_TASK, None, None, None)
@@ -133,6 +134,7 @@ def calendar_update(*, actor: Actor, calendar_id: int, name: str | None = None,
     for field, value in changed.items():
         setattr(calendar, field, value)
     _save_named(calendar, create=False, fields=[*changed, "updated_at"])
+    config_changed()
     _audit(actor, "calendar.updated", calendar, changed)
     everything = "is_default" in changed
     enqueue_on_commit(RECOMPUTE_TASK, None, None if everything else calendar.pk, None)
@@ -162,6 +164,7 @@ def calendar_delete(*, actor: Actor, calendar_id: int) -> None:
                        _("A team uses this calendar: give the team other hours first."))
     _audit(actor, "calendar.deleted", calendar, {"name": calendar.name})
     calendar.delete()
+    config_changed()
     enqueue_on_commit(RECOMPUTE_TASK, None, None, None)
 
 
@@ -185,6 +188,7 @@ def calendar_set_holidays(*, actor: Actor, calendar_id: int,
     Holiday.objects.filter(calendar=calendar).delete()
     Holiday.objects.bulk_create(rows.values())
     calendar.save(update_fields=["updated_at"])  # the schedule cache keys on it
+    config_changed()
     _audit(actor, "calendar.holidays_set", calendar,
            {"dates": sorted(day.isoformat() for day in rows)})
     enqueue_on_commit(RECOMPUTE_TASK, None, calendar.pk, None)
@@ -236,7 +240,7 @@ def sla_policy_create(*, actor: Actor, **values: Any) -> SlaPolicy:
         raise Invalid(Code.NAME_INVALID, _("Give the policy a name."), field="name")
     cleaned.setdefault("position", _next_position(SlaPolicy))
     policy = SlaPolicy.objects.create(**cleaned)
-    config_changed(POLICIES)
+    config_changed()
     _audit(actor, "sla_policy.created", policy, cleaned)
     return policy
 
@@ -253,7 +257,7 @@ def sla_policy_update(*, actor: Actor, policy_id: int, **values: Any) -> SlaPoli
     for field, value in cleaned.items():
         setattr(policy, field, value)
     policy.save(update_fields=[*cleaned, "updated_at"])
-    config_changed(POLICIES)
+    config_changed()
     _audit(actor, "sla_policy.updated", policy, cleaned)
     enqueue_on_commit(RECOMPUTE_TASK, policy.pk, None, None)
     return policy
@@ -265,7 +269,7 @@ def sla_policy_delete(*, actor: Actor, policy_id: int) -> None:
     policy = _get(SlaPolicy, policy_id, Code.POLICY_NOT_FOUND, _("No SLA policy has this id."))
     _audit(actor, "sla_policy.deleted", policy, {"name": policy.name})
     policy.delete()
-    config_changed(POLICIES)
+    config_changed()
 
 
 # --- routing rules -------------------------------------------------------------------------
@@ -339,7 +343,7 @@ def routing_rule_create(*, actor: Actor, **values: Any) -> RoutingRule:
     rule = RoutingRule(**cleaned)
     _check_rule_acts(rule)
     rule.save()
-    config_changed(ROUTING)
+    config_changed()
     _audit(actor, "routing_rule.created", rule, cleaned)
     return rule
 
@@ -356,7 +360,7 @@ def routing_rule_update(*, actor: Actor, rule_id: int, **values: Any) -> Routing
         setattr(rule, field, value)
     _check_rule_acts(rule)
     rule.save(update_fields=[*cleaned, "updated_at"])
-    config_changed(ROUTING)
+    config_changed()
     _audit(actor, "routing_rule.updated", rule, cleaned)
     return rule
 
@@ -367,7 +371,7 @@ def routing_rule_delete(*, actor: Actor, rule_id: int) -> None:
     rule = _get(RoutingRule, rule_id, Code.RULE_NOT_FOUND, _("No routing rule has this id."))
     _audit(actor, "routing_rule.deleted", rule, {"name": rule.name})
     rule.delete()
-    config_changed(ROUTING)
+    config_changed()
 
 
 @transaction.atomic
@@ -384,7 +388,7 @@ def routing_rules_reorder(*, actor: Actor, rule_ids: list[int]) -> list[RoutingR
     for index, rule in enumerate(ordered, start=1):
         rule.position = index * 10
     RoutingRule.objects.bulk_update(ordered, ["position"])
-    config_changed(ROUTING)
+    config_changed()
     audit_record(actor_id=actor.pk, action="routing_rule.reordered", target_type="routingrule",
                  target_id="", data={"rule_ids": ids})
     return ordered
@@ -413,6 +417,7 @@ def team_service_update(*, actor: Actor, team_id: int, assignment_mode: str | No
     if (settings.assignment_mode, settings.calendar_id) == before:
         return settings
     settings.save(update_fields=["assignment_mode", "calendar"])
+    config_changed()
     _audit(actor, "team.service_settings_changed", settings,
            {"assignment_mode": settings.assignment_mode, "calendar_id": settings.calendar_id})
     if settings.calendar_id != before[1]:  # the team's open conversations count other hours

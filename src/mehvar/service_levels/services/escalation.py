@@ -14,6 +14,7 @@ from mehvar.conversations.services.routing import conversation_place
 from mehvar.conversations.services.validation import clean_body
 from mehvar.core.errors import Conflict, Invalid, NotFound
 from mehvar.core.permissions import Actor, require
+from mehvar.service_levels.config_cache import service_config
 from mehvar.service_levels.errors import ServiceLevelErrorCode as Code
 from mehvar.service_levels.models import Handoff, ServiceState
 from mehvar.service_levels.services.assignment import auto_assign
@@ -63,7 +64,7 @@ def conversation_hand_off(
         details={"handoff_id": handoff.pk, "level": level, "from_team_id": handoff.from_team_id})
     if state is not None:
         state.escalation_level = level
-        state.calendar = calendar_for(policy=state.policy, team_id=team.pk)
+        state.calendar = calendar_for(service_config(), policy=state.policy, team_id=team.pk)
         evaluate(state, state.policy, schedule_for(state), now)
         state.save(update_fields=["escalation_level", "calendar", *DERIVED_FIELDS])
     auto_assign(conversation, locked=True)

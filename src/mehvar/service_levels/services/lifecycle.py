@@ -16,7 +16,7 @@ from mehvar.conversations.services.routing import conversation_place
 from mehvar.customers.selectors import segments_for_customer
 from mehvar.service_levels.business_time import is_open
 from mehvar.service_levels.calendars import schedule_of
-from mehvar.service_levels.config_cache import ROUTING, config_cached
+from mehvar.service_levels.config_cache import ServiceConfig, service_config
 from mehvar.service_levels.models import RoutingRule, ServiceState
 from mehvar.service_levels.routing import RoutingFacts, decide, routing_text
 from mehvar.service_levels.services.assignment import auto_assign
@@ -27,7 +27,6 @@ from mehvar.service_levels.services.clocks import (
     policy_for,
     resume,
     schedule_for,
-    team_calendar,
     waiting_stop,
 )
 from mehvar.service_levels.sla import Outcome, evaluate, next_response_met
@@ -40,19 +39,20 @@ DONE_STATUSES = ("solved", "closed")
 def on_conversation_change(change: ConversationChange) -> None:
     conversation = change.conversation
     if change.happening == Happening.OPENED:
+        config = service_config()
         rule_id = None
         if not change.by_agent:
-            rule_id = route(change)
+            rule_id = route(change, config)
             if conversation.team_id is not None and conversation.assignee_id is None:
                 auto_assign(conversation, locked=True)
         state = new_state(started_at=change.at, by_agent=change.by_agent, rule_id=rule_id,
                           conversation=conversation)
-        choose_policy(state, conversation)
+        choose_policy(state, conversation, config)
         outcome = evaluate(state, state.policy, schedule_for(state), change.at)
     else:
         state = _state(change)
         if change.happening in {Happening.PRIORITY_CHANGED, Happening.ASSIGNED}:
-            choose_policy(state, conversation)
+            choose_policy(state, conversation, service_config())
         outcome = step(state, change.happening, conversation.status, change.at)
     state.save(force_insert=state._state.adding)
     if outcome.breached or outcome.warned:
@@ -73,10 +73,10 @@ def step(state: ServiceState, happening: str, status: str, at: datetime) -> Outc
     return outcome
 
 
-def route(change: ConversationChange) -> int | None:
+def route(change: ConversationChange, config: ServiceConfig) -> int | None:
     """Try the active routing rules in order; the first match places the conversation and the
     timeline keeps the rule and the conditions that held."""
-    rules = active_rules()
+    rules = config.rules
     if not rules:
         return None
     conversation = change.conversation
@@ -88,7 +88,8 @@ def route(change: ConversationChange) -> int | None:
         intent=str(conversation.custom_fields.get("intent", "")),
         tags=lambda: frozenset(conversation.tags.values_list("name", flat=True)),
         in_segments=lambda ids: _segments_among(customer, ids, change.at),
-        is_open=lambda rule: _is_open_for(rule, change.at),
+        is_open=lambda rule: is_open(schedule_of(config.calendar_of_team(rule.team_id)),
+                                     change.at),
     )
     decision = decide(rules, facts)
     if decision.rule is None:
@@ -103,19 +104,12 @@ def route(change: ConversationChange) -> int | None:
 
 def active_rules() -> list[RoutingRule]:
     """The active routing rules in order, from this process's copy while it is current."""
-    return config_cached(ROUTING, lambda: list(
-        RoutingRule.objects.filter(is_active=True).order_by("position", "id")),
-        rows=RoutingRule)
+    return service_config().rules
 
 
 def _segments_among(customer: Any, ids: Sequence[int], now: datetime) -> list[int]:
     wanted = set(ids)
     return [segment for segment in segments_for_customer(customer, now=now) if segment in wanted]
-
-
-def _is_open_for(rule: RoutingRule, at: datetime) -> bool:
-    """Business hours of the rule's team (else the default calendar; 24/7 without one)."""
-    return is_open(schedule_of(team_calendar(rule.team_id)), at)
 
 
 def new_state(*, started_at: datetime, by_agent: bool, rule_id: int | None,
@@ -137,7 +131,7 @@ def _state(change: ConversationChange) -> ServiceState:
     if state is None:
         state = ServiceState(conversation=conversation, started_at=conversation.created_at,
                              first_responded_at=conversation.first_response_at)
-        choose_policy(state, conversation)
+        choose_policy(state, conversation, service_config())
     return state
 
 
@@ -166,10 +160,10 @@ def move(state: ServiceState, happening: str, status: str, at: datetime) -> None
             state.solved_at = None
 
 
-def choose_policy(state: ServiceState, conversation: Any) -> None:
+def choose_policy(state: ServiceState, conversation: Any, config: ServiceConfig) -> None:
     customer = conversation.customer
     policy = policy_for(tier=customer.tier, priority=conversation.priority,
-                        channel=conversation.channel,
+                        channel=conversation.channel, policies=config.policies,
                         segment_ids=lambda: segments_for_customer(customer, now=state.started_at))
     state.policy = policy
-    state.calendar = calendar_for(policy=policy, team_id=conversation.team_id)
+    state.calendar = calendar_for(config, policy=policy, team_id=conversation.team_id)
