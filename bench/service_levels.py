@@ -89,10 +89,9 @@ def setup_rules(count: int) -> None:
 def routing(decisions: int) -> dict[str, Any]:
     from django.utils import timezone
 
+    from mehvar.service_levels.config_cache import config_forget
     from mehvar.service_levels.routing import RoutingFacts, decide, routing_text
     from mehvar.service_levels.services.lifecycle import active_rules
-
-    from mehvar.service_levels.config_cache import config_forget
 
     now = timezone.now()
     cold = []

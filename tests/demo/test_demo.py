@@ -20,6 +20,7 @@ from mehvar.conversations.models import Conversation, Message
 from mehvar.core.models import TimelineEvent
 from mehvar.customers.models import Customer, Identity
 from mehvar.demo.people import STAFF, TEAMS
+from mehvar.service_levels.models import BusinessCalendar, RoutingRule, ServiceState, SlaPolicy
 
 ARABIC_LETTERS = re.compile(r"[\u0621-\u064A]")
 PERSIAN_ONLY_LETTERS = re.compile(r"[پچژگکی]")
@@ -134,3 +135,19 @@ def test_mehvar_demo_no_serve_builds_a_fresh_sqlite_database(tmp_path) -> None:
     assert (tmp_path / "demo.sqlite3").is_file()
     assert again.returncode == 0, again.stderr
     assert "already there" in again.stdout
+
+
+@pytest.mark.django_db
+def test_demo_has_service_levels_with_clocks_rebuilt_from_history() -> None:
+    build()
+    now = timezone.now()
+    states = ServiceState.objects.all()
+    assert states.count() == Conversation.objects.count()
+    assert {state.state for state in states} >= {"done", "breached", "paused"}
+    assert TimelineEvent.objects.filter(verb="sla.breached").exists()
+    assert not TimelineEvent.objects.filter(verb="sla.breached", at__gt=now).exists()
+    assert RoutingRule.objects.count() == 6
+    assert SlaPolicy.objects.count() == 4
+    assert BusinessCalendar.objects.filter(is_default=True).count() == 1
+    # Waiting is measured in the back-dated times: some customers waited hours, not seconds.
+    assert states.filter(waited_seconds__gt=3600).exists()

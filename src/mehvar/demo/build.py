@@ -42,6 +42,7 @@ from mehvar.demo.people import (
 )
 from mehvar.demo.population import CustomerPlan, date_customers, plan_customers
 from mehvar.demo.scripts import ConversationPlan, schedule
+from mehvar.demo.service_levels import build_service_levels
 
 ADMIN_USERNAME = "admin"
 Progress = Callable[[str], None]
@@ -109,6 +110,7 @@ def build_demo(*, seed: int, customers: int, conversations: int,
         _phase(progress, "Conversations", lambda: _conversations(
             clock, admin, agents, teams, customer_ids, plans, progress))
         _phase(progress, "Back-dating to the last six months", lambda: _backdate(clock))
+        _phase(progress, "Service levels", lambda: build_service_levels(admin, agents, teams))
     return DemoCounts(
         agents=len(agents), teams=len(teams),
         organizations=len({p.organization for p in people if p.organization is not None}),

@@ -10,7 +10,9 @@ without any service of ours running."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import F
@@ -49,19 +51,30 @@ def config_changed() -> None:
     ConfigVersion.objects.filter(name=NAME).update(version=F("version") + 1)
 
 
-def service_config() -> ServiceConfig:
-    """The current configuration: one query while nothing changed."""
+def config_key_sql() -> tuple[str, list[Any]]:
+    """Select-list expressions reading the configuration's key (counter and row counts), to
+    read alongside another row in the same statement."""
     quote = connection.ops.quote_name
     counts = ", ".join(f"(SELECT COUNT(*) FROM {quote(model._meta.db_table)})"
                        for model in _COUNTED)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT {quote('version')} FROM {quote(ConfigVersion._meta.db_table)} "
+    return (f"(SELECT {quote('version')} FROM {quote(ConfigVersion._meta.db_table)} "
             f"WHERE {quote('name')} = %s), {counts}", [NAME])
-        row = cursor.fetchone()
-    key = (row[0] or 0, *row[1:])
+
+
+KEY_WIDTH = 1 + len(_COUNTED)
+
+
+def service_config(key: Sequence[Any] | None = None) -> ServiceConfig:
+    """The current configuration: one query while nothing changed, none when the caller read
+    the key already (config_key_sql)."""
+    if key is None:
+        sql, params = config_key_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {sql}", params)
+            key = cursor.fetchone()
+    current = (key[0] or 0, *key[1:])
     cached = _cache.get(NAME)
-    if cached is not None and cached[0] == key:
+    if cached is not None and cached[0] == current:
         return cached[1]
     config = ServiceConfig(
         rules=list(RoutingRule.objects.filter(is_active=True).order_by("position", "id")),
@@ -71,7 +84,7 @@ def service_config() -> ServiceConfig:
                         .select_related("calendar")
                         if settings.calendar is not None},
         default_calendar=BusinessCalendar.objects.filter(is_default=True).first())
-    _cache[NAME] = (key, config)
+    _cache[NAME] = (current, config)
     return config
 
 

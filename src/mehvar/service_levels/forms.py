@@ -205,7 +205,7 @@ class PolicyForm(SectionedForm):
         label=_("Count business hours only"), required=False, initial=True,
         help_text=_("Otherwise the targets count every hour, day and night (24/7)."))
     at_risk_percent = forms.IntegerField(
-        label=_("At risk after (% of the target)"), min_value=0, max_value=99, initial=75,
+        label=_("At risk after (percent of the target)"), min_value=0, max_value=99, initial=75,
         widget=_NUMBER)
 
     sections = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class BusinessCalendar(models.Model):
@@ -158,7 +159,7 @@ class SlaPolicy(models.Model):
     resolution_minutes = models.PositiveIntegerField(_("resolution (minutes)"), null=True,
                                                      blank=True)
     business_hours = models.BooleanField(_("count business hours only"), default=True)
-    at_risk_percent = models.PositiveSmallIntegerField(_("at risk after (% of target)"),
+    at_risk_percent = models.PositiveSmallIntegerField(_("at risk after (percent of the target)"),
                                                        default=75)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -175,7 +176,7 @@ class SlaPolicy(models.Model):
 class SlaState(models.TextChoices):
     NONE = "none", _("No SLA")
     ON_TRACK = "on_track", _("On track")
-    AT_RISK = "at_risk", _("At risk")
+    AT_RISK = "at_risk", pgettext_lazy("SLA state", "At risk")
     BREACHED = "breached", _("Breached")
     PAUSED = "paused", _("Paused")
     DONE = "done", _("Met")
@@ -309,7 +310,7 @@ class InternalRequest(models.Model):
 
 
 class AlertKind(models.TextChoices):
-    WARNING = "warning", _("At risk")
+    WARNING = "warning", pgettext_lazy("SLA state", "At risk")
     BREACH = "breach", _("Breached")
 
 
