@@ -43,6 +43,7 @@ urlpatterns = [
     path("conversations/<int:conversation_id>/requests", web_service.internal_request,
          name="conversation-request"),
     path("account/availability", web_service.availability, name="availability"),
+    path("alerts", web_service.alerts, name="alerts"),
     path("channels/inbound", channel_views.envelope_list_page, name="channels-inbound"),
     path("channels/inbound/<int:envelope_id>", channel_views.envelope_page,
          name="channels-envelope"),

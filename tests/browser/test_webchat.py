@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.db import OperationalError
 from playwright.sync_api import Page, expect
 
 from mehvar.accounts.models import Agent
@@ -22,7 +23,12 @@ def wait_for_conversation(timeout_seconds: float = 10) -> Conversation:
     """The conversation the live server's pipeline opened for the visitor's message."""
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
-        conversation = Conversation.objects.filter(channel="webchat").first()
+        try:
+            conversation = Conversation.objects.filter(channel="webchat").first()
+        except OperationalError:
+            # SQLite's shared in-memory test database refuses a read while the live server's
+            # write transaction holds the table (it does not wait as a file would): retry.
+            conversation = None
         if conversation is not None:
             return conversation
         time.sleep(0.1)

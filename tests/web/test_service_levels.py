@@ -12,7 +12,8 @@ from mehvar.accounts.models import Agent
 from mehvar.accounts.services import team_create
 from mehvar.conversations.models import Channel
 from mehvar.conversations.services.conversations import conversation_create
-from mehvar.service_levels.models import AgentProfile, Handoff, InternalRequest
+from mehvar.service_levels.models import AgentProfile, Handoff, InternalRequest, SlaAlert
+from mehvar.service_levels.services.clocks import sla_tick
 from mehvar.service_levels.services.configuration import sla_policy_create
 from tests.web.helpers import browser
 
@@ -111,3 +112,21 @@ def test_the_availability_switch(agent: Agent) -> None:
     assert client.post("/account/availability", {"availability": "nap"}).status_code == 400
     page = client.get("/inbox").content.decode()
     assert 'name="availability"' in page
+
+
+def test_sla_alerts_are_listed_for_their_agent_and_marked_read(agent: Agent, admin: Agent,
+                                                              supervisor: Agent) -> None:
+    sla_policy_create(actor=admin, name="24/7", first_response_minutes=60,
+                      business_hours=False)
+    with time_machine.travel(datetime(2027, 1, 10, 6, 0, tzinfo=UTC), tick=False):
+        conversation = greek_conversation(agent, assignee_id=agent.pk)
+    with time_machine.travel(datetime(2027, 1, 10, 7, 5, tzinfo=UTC), tick=False):
+        assert sla_tick()["breached"] == 1
+    client = browser(agent)
+    assert '<span class="count">1</span>' in client.get("/inbox").content.decode()
+    page = client.get("/alerts").content.decode()
+    assert f'href="/conversations/{conversation.pk}"' in page
+    assert "Breached" in page and 'class="unread"' in page
+    assert 'class="unread"' not in client.get("/alerts").content.decode()  # read now
+    assert SlaAlert.objects.get().read_at is not None
+    assert "No alerts." in browser(supervisor).get("/alerts").content.decode()

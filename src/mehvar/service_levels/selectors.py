@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import (
     Count,
     DurationField,
@@ -29,6 +30,7 @@ from mehvar.core.permissions import Actor, require
 from mehvar.service_levels.errors import ServiceLevelErrorCode as Code
 from mehvar.service_levels.models import (
     AgentProfile,
+    Availability,
     BusinessCalendar,
     Handoff,
     InternalRequest,
@@ -163,10 +165,23 @@ def agent_profiles(*, actor: Actor, agent_ids: Sequence[int]) -> dict[int, Agent
             for profile in AgentProfile.objects.filter(agent_id__in=list(agent_ids))}
 
 
-def own_availability(*, actor: Actor) -> str:
-    profile = AgentProfile.objects.filter(agent_id=actor.pk or 0).values_list(
-        "availability", flat=True).first()
-    return profile or "offline"
+@dataclass(frozen=True)
+class AgentHeader:
+    availability: str
+    unread_alerts: int
+
+
+def agent_header(*, actor: Actor) -> AgentHeader:
+    """The agent's availability and unread SLA alerts, for the inbox header (one query)."""
+    quote = connection.ops.quote_name
+    profiles, alerts = (quote(AgentProfile._meta.db_table), quote(SlaAlert._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT availability FROM {profiles} WHERE agent_id = %s), "
+            f"(SELECT COUNT(*) FROM {alerts} WHERE agent_id = %s AND read_at IS NULL)",
+            [actor.pk, actor.pk])
+        availability, unread = cursor.fetchone()
+    return AgentHeader(availability or Availability.OFFLINE, unread)
 
 
 # --- internal requests and alerts ----------------------------------------------------------

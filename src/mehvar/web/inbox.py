@@ -33,7 +33,7 @@ from mehvar.core import digits
 from mehvar.core.errors import DomainError, Invalid
 from mehvar.core.permissions import can
 from mehvar.service_levels.models import Availability, SlaState
-from mehvar.service_levels.selectors import own_availability, sla_states_for
+from mehvar.service_levels.selectors import agent_header, sla_states_for
 
 ACTIVE: list[str] = [Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD]
 
@@ -192,7 +192,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         next_query["cursor"] = page.next_cursor
     template = "web/inbox.html#list" if fragment == "list" else "web/inbox.html"
     if fragment != "list" and can(agent, "agent.availability"):
-        context["availability"] = own_availability(actor=agent)
+        header = agent_header(actor=agent)
+        context["availability"] = header.availability
+        context["unread_alerts"] = header.unread_alerts
         context["availability_choices"] = Availability.choices
     return render(request, template, {
         **context, "page": page, "rows": _rows(page.items, list_query.urlencode()),

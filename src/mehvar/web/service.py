@@ -24,8 +24,9 @@ from mehvar.conversations.selectors import conversation_get
 from mehvar.core.errors import DomainError, Invalid
 from mehvar.core.permissions import can
 from mehvar.service_levels.models import SlaState
-from mehvar.service_levels.selectors import conversation_service
+from mehvar.service_levels.selectors import alert_page, conversation_service
 from mehvar.service_levels.services.assignment import agent_set_availability
+from mehvar.service_levels.services.clocks import sla_alerts_mark_read
 from mehvar.service_levels.services.escalation import conversation_hand_off
 from mehvar.service_levels.services.requests import internal_request_create
 from mehvar.service_levels.sla import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
@@ -133,3 +134,19 @@ def availability(request: HttpRequest) -> HttpResponse:
     safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure())
     return HttpResponseRedirect(back if back and safe else reverse("inbox"))
+
+
+@login_required
+def alerts(request: HttpRequest) -> HttpResponse:
+    """The agent's SLA warnings and breaches, newest first; showing a page marks it read."""
+    agent = request.user
+    assert isinstance(agent, Agent)
+    try:
+        page = alert_page(actor=agent, cursor=request.GET.get("cursor") or None, limit=50)
+    except DomainError as error:
+        return _failed(request, error)
+    unread = {alert.pk for alert in page.items if alert.read_at is None}
+    sla_alerts_mark_read(actor=agent, alert_ids=sorted(unread))
+    return render(request, "web/alerts.html", {
+        "alerts": page.items, "unread": unread, "targets": TARGET_LABELS,
+        "next_url": f"?cursor={page.next_cursor}" if page.next_cursor else ""})

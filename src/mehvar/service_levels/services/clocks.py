@@ -15,6 +15,7 @@ from django.db.models import F, JSONField, Q
 from django.utils import timezone
 
 from mehvar.core.models import TimelineEvent
+from mehvar.core.permissions import Actor, require
 from mehvar.core.timeline import timeline_event, timeline_record_many
 from mehvar.service_levels.business_time import ALWAYS_OPEN, Schedule, business_between
 from mehvar.service_levels.calendars import schedule_of
@@ -320,3 +321,10 @@ def sla_recompute(*, policy_id: int | None = None, calendar_id: int | None = Non
                                               team_id=getattr(state, "team", None))
             _evaluate_and_save(states, now, totals, attached=True)
         after = states[-1].conversation_id
+
+
+def sla_alerts_mark_read(*, actor: Actor, alert_ids: Sequence[int]) -> int:
+    """The actor's own alerts among `alert_ids` marked read; returns how many changed."""
+    require(actor, "conversation.view")
+    return (SlaAlert.objects.filter(agent_id=actor.pk or 0, pk__in=list(alert_ids)[:100],
+                                    read_at__isnull=True).update(read_at=timezone.now()))
