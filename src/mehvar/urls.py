@@ -10,7 +10,9 @@ from mehvar.web import customer_merge as web_customer_merge
 from mehvar.web import customers as web_customers
 from mehvar.web import inbox as web_inbox
 from mehvar.web import organizations as web_organizations
+from mehvar.web import requests_pages as web_requests
 from mehvar.web import search as web_search
+from mehvar.web import segments as web_segments
 from mehvar.web import service as web_service
 from mehvar.web import views as web_views
 
@@ -102,6 +104,19 @@ urlpatterns = [
          name="organization"),
     path("organizations/<int:organization_id>/edit", web_organizations.organization_edit,
          name="organization-edit"),
+    path("segments", web_segments.segment_list_page, name="segments"),
+    path("segments/new", web_segments.segment_new, name="segment-new"),
+    path("segments/<int:segment_id>", web_segments.segment_page, name="segment"),
+    path("segments/<int:segment_id>/count", web_segments.segment_count, name="segment-count"),
+    path("segments/<int:segment_id>/edit", web_segments.segment_edit, name="segment-edit"),
+    path("segments/<int:segment_id>/delete", web_segments.segment_delete_action,
+         name="segment-delete"),
+    path("requests", web_requests.request_list_page, name="internal-requests"),
+    path("requests/<int:request_id>", web_requests.request_page_view, name="internal-request"),
+    path("requests/<int:request_id>/assign", web_requests.request_assign,
+         name="internal-request-assign"),
+    path("requests/<int:request_id>/finish", web_requests.request_finish,
+         name="internal-request-finish"),
     path("account", web_views.account, name="account"),
     path("account/preferences", web_views.account_preferences, name="account-preferences"),
     path("account/password", auth_views.PasswordChangeView.as_view(
