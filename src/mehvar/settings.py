@@ -133,6 +133,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MEHVAR_MAX_ATTACHMENT_BYTES + 1024 * 1024
 # currency; a value that is not a number stops the process at start-up.
 MEHVAR_COST_PER_CONTACT = Decimal(env_str("MEHVAR_COST_PER_CONTACT", "2.00"))
 MEHVAR_COST_PER_AGENT_REPLY = Decimal(env_str("MEHVAR_COST_PER_AGENT_REPLY", "1.50"))
+MEHVAR_COST_PER_CALL_MINUTE = Decimal(env_str("MEHVAR_COST_PER_CALL_MINUTE", "1.00"))
 
 # Channels: inbound envelopes are retried with backoff, then parked for an admin.
 MEHVAR_INBOUND_RETRY_SECONDS = env_int("MEHVAR_INBOUND_RETRY_SECONDS", 60)

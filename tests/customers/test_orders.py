@@ -281,8 +281,8 @@ def test_import_queries_do_not_grow_with_the_rows(supervisor, django_assert_num_
                     *[f"{row.pk},{number + 1},2025-03-21,Σ-{number}"
                       for number, row in enumerate(customers)])
     # savepoint, lookup by id, merges, lock, known external ids, insert, events, and the
-    # recompute: lock, orders, effort, tier rules, update; release
-    with django_assert_num_queries(13):
+    # recompute: lock, orders, effort, call minutes, tier rules, update; release
+    with django_assert_num_queries(14):
         result = orders_import_csv(actor=supervisor, data=data)
     assert (result.created, result.customers) == (size, size)
 

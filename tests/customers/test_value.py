@@ -10,6 +10,7 @@ import pytest
 from django.test import override_settings
 
 from mehvar.accounts.models import AuditLogEntry
+from mehvar.channels.services.calls import call_log
 from mehvar.conversations.services.conversations import conversation_create
 from mehvar.conversations.services.messages import message_add
 from mehvar.core.errors import Conflict, Invalid, PermissionDenied
@@ -65,6 +66,22 @@ def test_cost_to_serve_counts_contacts_and_public_agent_replies(agent, superviso
     # Then: 2 contacts x 2.00 + 3 replies x 1.50
     assert result == ValueResult(customers=1, changed=1, tiers_changed=0)
     assert values(customer)[2] == Decimal("8.50")
+
+
+def test_cost_to_serve_counts_minutes_on_the_phone(agent, supervisor) -> None:
+    # Given: one conversation with two logged calls, 4:30 and 1:30
+    conversation = conversation_create(actor=agent, subject="مودم قطع است", channel="phone",
+                                       text="تماس مشتری", identity_kind="phone",
+                                       identity_value="+989121234567")
+    for seconds in (270, 90):
+        call_log(actor=agent, conversation_id=conversation.pk, customer_id=None,
+                 direction="inbound", number="+989121234567", duration_seconds=seconds,
+                 outcome="answered")
+    # When
+    customer_value_recompute(actor=supervisor, customer_ids=[conversation.customer_id])
+    # Then: 1 contact x 2.00, the two calls' messages as replies 2 x 1.50 (on a phone
+    # conversation a logged call is the agent's public answer), 6 minutes x 1.00
+    assert values(conversation.customer)[2] == Decimal("11.00")
 
 
 @override_settings(MEHVAR_COST_PER_CONTACT=Decimal("0.75"),
@@ -136,8 +153,8 @@ def test_recompute_runs_the_same_queries_for_10_or_50_customers(
         insert_messages(conversation, agent=agent, replies=2, notes=1)
     tier_rule_create(actor=admin, tier="silver", min_revenue="0")
     ids = [customer.pk for customer in customers]
-    # savepoint, lock, orders, effort, rules, update, events, release
-    with django_assert_num_queries(8):
+    # savepoint, lock, orders, effort, call minutes, rules, update, events, release
+    with django_assert_num_queries(9):
         result = customer_value_recompute(actor=admin, customer_ids=ids)
     assert result == ValueResult(customers=size, changed=size, tiers_changed=size)
     assert set(Customer.objects.values_list("cost_to_serve", "tier")) == {

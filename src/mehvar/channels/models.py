@@ -249,8 +249,9 @@ class PhoneCall(models.Model):
         "conversations.Message", on_delete=models.CASCADE, related_name="+",
         verbose_name=_("message"),
     )
+    # Named so customer value can sum handle time through the ORM without importing channels.
     conversation = models.ForeignKey(
-        "conversations.Conversation", on_delete=models.CASCADE, related_name="+",
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="phone_calls",
         verbose_name=_("conversation"),
     )
     direction = models.CharField(_("direction"), max_length=16, choices=CallDirection.choices)

@@ -22,12 +22,15 @@ def money(value: Decimal | int) -> Decimal:
     return min(max(Decimal(value), Decimal(0)), MAX_MONEY).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def cost_to_serve(*, contacts: int, agent_replies: int) -> Decimal:
-    """What handling a customer cost: MEHVAR_COST_PER_CONTACT per conversation plus
-    MEHVAR_COST_PER_AGENT_REPLY per public agent reply (internal notes are free)."""
+def cost_to_serve(*, contacts: int, agent_replies: int, call_seconds: int = 0) -> Decimal:
+    """What handling a customer cost: MEHVAR_COST_PER_CONTACT per conversation,
+    MEHVAR_COST_PER_AGENT_REPLY per public agent reply (internal notes are free) and
+    MEHVAR_COST_PER_CALL_MINUTE per minute on the phone with them (handle time)."""
     per_contact = Decimal(str(settings.MEHVAR_COST_PER_CONTACT))
     per_reply = Decimal(str(settings.MEHVAR_COST_PER_AGENT_REPLY))
-    return money(per_contact * contacts + per_reply * agent_replies)
+    per_minute = Decimal(str(settings.MEHVAR_COST_PER_CALL_MINUTE))
+    return money(per_contact * contacts + per_reply * agent_replies
+                 + per_minute * Decimal(call_seconds) / 60)
 
 
 def profitability_expression() -> ExpressionWrapper[Round]:

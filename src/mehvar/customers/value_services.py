@@ -302,6 +302,11 @@ def _recompute(customer_ids: Sequence[int], *, actor_id: int | None) -> ValueRes
         Customer.objects.filter(pk__in=ids).order_by().values("pk").annotate(
             contacts=Count("conversations", distinct=True),
             replies=Count("conversations__messages", filter=agent_reply)))}
+    # Handle time: minutes on the phone, in a query of its own (joined with the messages it
+    # would count each call once per message).
+    calls = {row["pk"]: row["seconds"] or 0 for row in (
+        Customer.objects.filter(pk__in=ids).order_by().values("pk").annotate(
+            seconds=Sum("conversations__phone_calls__duration_seconds")))}
     rules = list(TierRule.objects.filter(is_active=True).order_by("position", "pk"))
     now = timezone.now()
     changed: list[Customer] = []
@@ -310,7 +315,8 @@ def _recompute(customer_ids: Sequence[int], *, actor_id: int | None) -> ValueRes
         total, count = orders.get(customer.pk, (None, 0))
         revenue = money(total) if total is not None else customer.lifetime_value
         contacts, replies = effort.get(customer.pk, (0, 0))
-        cost = cost_to_serve(contacts=contacts, agent_replies=replies)
+        cost = cost_to_serve(contacts=contacts, agent_replies=replies,
+                             call_seconds=calls.get(customer.pk, 0))
         tier, rule = customer.tier, None
         if rules:
             tier, rule = tier_for(rules, revenue=revenue, profitability=revenue - cost,

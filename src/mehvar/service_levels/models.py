@@ -303,6 +303,7 @@ class InternalRequest(models.Model):
             models.Index(fields=["owner", "status", "-created_at", "-id"],
                          name="request_owner"),
             models.Index(fields=["conversation", "-created_at"], name="request_conversation"),
+            models.Index(fields=["status", "-created_at", "-id"], name="request_status"),
         ]
 
     def __str__(self) -> str:

@@ -188,13 +188,17 @@ def agent_header(*, actor: Actor) -> AgentHeader:
 
 
 def request_page(*, actor: Actor, cursor: str | None, limit: int, team_id: int | None = None,
-                 owner_id: int | None = None, conversation_id: int | None = None,
+                 team_ids: Sequence[int] | None = None, owner_id: int | None = None,
+                 conversation_id: int | None = None,
                  status: str | None = RequestStatus.OPEN) -> Page[InternalRequest]:
+    """Requests newest first, to one team or to any of `team_ids` (an agent's teams)."""
     require(actor, "internal_request.view")
     rows = InternalRequest.objects.select_related("to_team", "from_team", "owner",
                                                   "requested_by")
     if team_id is not None:
         rows = rows.filter(to_team_id=team_id)
+    if team_ids is not None:
+        rows = rows.filter(to_team_id__in=list(team_ids))
     if owner_id is not None:
         rows = rows.filter(owner_id=owner_id)
     if conversation_id is not None:

@@ -110,11 +110,16 @@ def _team(actor: Actor, team_id: int | None, field: str) -> Team:
 
 
 def _owner(actor: Actor, owner_id: int) -> Agent:
+    """An active agent (agent_get also returns deactivated ones, whom history names)."""
     try:
-        return agent_get(actor=actor, agent_id=owner_id)
+        owner = agent_get(actor=actor, agent_id=owner_id)
     except NotFound as error:
         raise Invalid(Code.REQUEST_INVALID, _("No agent has this id."),
                       field="owner_id") from error
+    if not owner.is_active:
+        raise Invalid(Code.REQUEST_INVALID, _("The owner must be an active agent."),
+                      field="owner_id")
+    return owner
 
 
 def _record(request: InternalRequest, actor: Actor, verb: str, after: Mapping[str, object],
