@@ -488,3 +488,9 @@ def conversation_ids_after(*, after_id: int, limit: int) -> list[int]:
     """Conversation ids in order, a batch at a time (maintenance commands walk them all)."""
     return list(Conversation.objects.filter(pk__gt=after_id).order_by("pk")
                 .values_list("pk", flat=True)[:limit])
+
+
+def conversation_teams(*, conversation_ids: Sequence[int]) -> dict[int, int | None]:
+    """Each conversation's team id, by primary key."""
+    return dict(Conversation.objects.filter(pk__in=list(conversation_ids))
+                .values_list("pk", "team_id"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol
 
 from mehvar.service_levels.business_time import (
     Schedule,
@@ -27,6 +28,26 @@ DERIVED_FIELDS = ("state", "first_response_due", "next_response_due", "resolutio
                   "deadline", "warn_at", "breached", "warned")
 
 
+class Clocks(Protocol):
+    """What evaluate reads and writes: a ServiceState, or the lighter ClockRow the batch
+    recompute builds from plain rows."""
+
+    started_at: datetime
+    first_responded_at: datetime | None
+    next_response_since: datetime | None
+    paused_since: datetime | None
+    paused_seconds: int
+    solved_at: datetime | None
+    breached: Any
+    warned: Any
+    state: str
+    first_response_due: datetime | None
+    next_response_due: datetime | None
+    resolution_due: datetime | None
+    deadline: datetime | None
+    warn_at: datetime | None
+
+
 @dataclass
 class Outcome:
     """What changed in this evaluation: targets newly breached and newly at risk."""
@@ -35,7 +56,7 @@ class Outcome:
     warned: list[tuple[str, datetime]] = field(default_factory=list)
 
 
-def _clock(policy: SlaPolicy, state: ServiceState) -> dict[str, tuple[datetime, int, int]]:
+def _clock(policy: SlaPolicy, state: Clocks) -> dict[str, tuple[datetime, int, int]]:
     """The running targets: name -> (start, target seconds, extra paused seconds)."""
     running: dict[str, tuple[datetime, int, int]] = {}
     if policy.first_response_minutes and state.first_responded_at is None:
@@ -49,7 +70,7 @@ def _clock(policy: SlaPolicy, state: ServiceState) -> dict[str, tuple[datetime, 
     return running
 
 
-def evaluate(state: ServiceState, policy: SlaPolicy | None, schedule: Schedule,
+def evaluate(state: Clocks, policy: SlaPolicy | None, schedule: Schedule,
              now: datetime) -> Outcome:
     """Set the derived fields of `state` (DERIVED_FIELDS) for `now`; return what is new."""
     outcome = Outcome()
