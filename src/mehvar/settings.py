@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "mehvar.conversations",
     "mehvar.channels",
     "mehvar.service_levels",
+    "mehvar.feedback",
     "mehvar.demo",
     "mehvar.web",
 ]
@@ -133,6 +134,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MEHVAR_MAX_ATTACHMENT_BYTES + 1024 * 1024
 # currency; a value that is not a number stops the process at start-up.
 MEHVAR_COST_PER_CONTACT = Decimal(env_str("MEHVAR_COST_PER_CONTACT", "2.00"))
 MEHVAR_COST_PER_AGENT_REPLY = Decimal(env_str("MEHVAR_COST_PER_AGENT_REPLY", "1.50"))
+# Where customers reach this Mehvar (links in survey invitations); no trailing slash.
+MEHVAR_PUBLIC_URL = env_str("MEHVAR_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+MEHVAR_SURVEY_FATIGUE_DAYS = env_int("MEHVAR_SURVEY_FATIGUE_DAYS", 30)
+MEHVAR_SURVEY_LINK_DAYS = env_int("MEHVAR_SURVEY_LINK_DAYS", 14)
+MEHVAR_SURVEY_EDIT_HOURS = env_int("MEHVAR_SURVEY_EDIT_HOURS", 24)
 MEHVAR_COST_PER_CALL_MINUTE = Decimal(env_str("MEHVAR_COST_PER_CALL_MINUTE", "1.00"))
 
 # Channels: inbound envelopes are retried with backoff, then parked for an admin.

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from mehvar.api.api import api
 from mehvar.channels import views as channel_views
+from mehvar.feedback import views as feedback_views
 from mehvar.service_levels import views as service_level_views
 from mehvar.web import conversation as web_conversation
 from mehvar.web import customer_merge as web_customer_merge
@@ -45,6 +46,8 @@ urlpatterns = [
     path("conversations/<int:conversation_id>/requests", web_service.internal_request,
          name="conversation-request"),
     path("account/availability", web_service.availability, name="availability"),
+    path("s/<str:token>", feedback_views.survey_page, name="survey"),
+    path("s/<str:token>/<int:score>", feedback_views.survey_page, name="survey-score"),
     path("alerts", web_service.alerts, name="alerts"),
     path("channels/inbound", channel_views.envelope_list_page, name="channels-inbound"),
     path("channels/inbound/<int:envelope_id>", channel_views.envelope_page,

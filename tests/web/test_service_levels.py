@@ -131,3 +131,18 @@ def test_sla_alerts_are_listed_for_their_agent_and_marked_read(agent: Agent, adm
     assert 'class="unread"' not in client.get("/alerts").content.decode()  # read now
     assert SlaAlert.objects.get().read_at is not None
     assert "No alerts." in browser(supervisor).get("/alerts").content.decode()
+
+
+def test_the_thread_tells_service_level_events_in_words(agent: Agent, admin: Agent) -> None:
+    sla_policy_create(actor=admin, name="24/7", first_response_minutes=60,
+                      business_hours=False)
+    with time_machine.travel(datetime(2027, 1, 10, 6, 0, tzinfo=UTC), tick=False):
+        conversation = greek_conversation(agent, assignee_id=agent.pk)
+    with time_machine.travel(datetime(2027, 1, 10, 7, 5, tzinfo=UTC), tick=False):
+        sla_tick()
+    network = team_create(actor=admin, name="Δίκτυο")
+    browser(agent).post(f"/conversations/{conversation.pk}/hand-off",
+                        {"team": network.pk, "note": "Έλεγχος γραμμής", "kind": "refer"})
+    page = browser(agent).get(f"/conversations/{conversation.pk}").content.decode()
+    assert "SLA breached: First response" in page
+    assert "Referred to Δίκτυο" in page

@@ -154,6 +154,7 @@ class OutboundKind(models.TextChoices):
     REPLY = "reply", _("Reply")
     ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
     TRANSCRIPT = "transcript", _("Chat transcript")
+    SURVEY = "survey", _("Survey invitation")
 
 
 class OutboundMessage(models.Model):

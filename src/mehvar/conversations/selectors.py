@@ -275,7 +275,13 @@ def keyset_page_ascending(
 # Timeline verbs the thread shows between messages ("message.added" is the message itself).
 THREAD_EVENT_VERBS = ("conversation.created", "conversation.assigned",
                       "conversation.status_changed", "conversation.priority_changed",
-                      "conversation.tags_changed", "conversation.updated")
+                      "conversation.tags_changed", "conversation.updated",
+                      # from the contexts above: routing, hand-offs, SLA clocks, surveys
+                      "conversation.routed", "conversation.auto_assigned",
+                      "conversation.handed_back", "conversation.escalated",
+                      "conversation.referred", "sla.at_risk", "sla.breached",
+                      "survey.sent", "survey.answered", "survey.answer_changed",
+                      "internal_request.created", "internal_request.finished")
 MAX_THREAD_EVENTS = 200
 
 

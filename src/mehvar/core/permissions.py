@@ -61,6 +61,9 @@ ACTION_MIN_ROLE: dict[str, str] = {
     "internal_request.view": ANALYST,
     "internal_request.create": AGENT,
     "internal_request.update": AGENT,
+    "survey.view": ANALYST,
+    "survey.manage": ADMIN,
+    "survey.send": AGENT,
 }
 
 

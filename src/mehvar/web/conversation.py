@@ -68,7 +68,7 @@ from mehvar.customers.selectors import customer_360
 from mehvar.service_levels.selectors import customer_waiting
 from mehvar.web.customer_forms import split_tags
 from mehvar.web.inbox import inbox_query
-from mehvar.web.service import service_context
+from mehvar.web.service import service_context, service_event_line
 
 THREAD_WINDOW = 50
 PANEL_CONVERSATIONS = 10
@@ -216,7 +216,8 @@ class _Names:
                 "tags": ", ".join(after.get("tags") or []) or "—"})
         if event.verb == "conversation.created":
             return str(_("Conversation started"))
-        return str(_("Conversation details changed"))
+        return service_event_line(event, self.agent, self.team) or str(
+            _("Conversation details changed"))
 
 
 @login_required

@@ -4,7 +4,7 @@ and the agent's availability in the header."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from mehvar.accounts.models import Agent, Team
 from mehvar.conversations.models import Conversation, Status
 from mehvar.conversations.selectors import conversation_get
 from mehvar.core.errors import DomainError, Invalid
+from mehvar.core.models import TimelineEvent
 from mehvar.core.permissions import can
 from mehvar.service_levels.models import SlaState
 from mehvar.service_levels.selectors import alert_page, conversation_service
@@ -150,3 +151,34 @@ def alerts(request: HttpRequest) -> HttpResponse:
     return render(request, "web/alerts.html", {
         "alerts": page.items, "unread": unread, "targets": TARGET_LABELS,
         "next_url": f"?cursor={page.next_cursor}" if page.next_cursor else ""})
+
+
+def service_event_line(event: TimelineEvent, agent: Callable[[Any], str],
+                       team: Callable[[Any], str]) -> str | None:
+    """One line for a service-level or survey event in the thread, or None."""
+    after = event.after or {}
+    target = str(TARGET_LABELS.get(str(after.get("target")), after.get("target", "")))
+    lines: dict[str, Callable[[], Any]] = {
+        "conversation.routed": lambda: _("Routed by the rule “%(rule)s”") % {
+            "rule": after.get("rule_name", "")},
+        "conversation.auto_assigned": lambda: _("Assigned automatically to %(agent)s") % {
+            "agent": agent(after.get("assignee_id"))},
+        "conversation.handed_back": lambda: _("Handed back to the team: %(agent)s is away") % {
+            "agent": agent(after.get("agent_id"))},
+        "conversation.escalated": lambda: _("Escalated to %(team)s (level %(level)s)") % {
+            "team": team(after.get("team_id")), "level": after.get("level", "")},
+        "conversation.referred": lambda: _("Referred to %(team)s") % {
+            "team": team(after.get("team_id"))},
+        "sla.at_risk": lambda: _("SLA at risk: %(target)s") % {"target": target},
+        "sla.breached": lambda: _("SLA breached: %(target)s") % {"target": target},
+        "survey.sent": lambda: _("Survey sent to the customer"),
+        "survey.answered": lambda: _("The customer answered the survey: %(score)s") % {
+            "score": after.get("score", "")},
+        "survey.answer_changed": lambda: _("The customer changed the survey answer: "
+                                           "%(score)s") % {"score": after.get("score", "")},
+        "internal_request.created": lambda: _("Internal request: %(title)s") % {
+            "title": after.get("title", "")},
+        "internal_request.finished": lambda: _("Internal request finished"),
+    }
+    line = lines.get(event.verb)
+    return str(line()) if line else None

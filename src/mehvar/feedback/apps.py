@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedbackConfig(AppConfig):
+    name = "mehvar.feedback"
+    label = "feedback"
+    verbose_name = _("Voice of the customer")
+
+    def ready(self) -> None:
+        # A conversation solved invites its customer to the survey, in the same transaction.
+        from mehvar.conversations.lifecycle import register_lifecycle_hook
+        from mehvar.feedback.services import on_conversation_change
+
+        register_lifecycle_hook(on_conversation_change)

@@ -1,0 +1,113 @@
+"""Voice of the customer: surveys (CSAT, NPS, CES), the invitations sent to customers and
+their responses, each tied to the conversation, agent, team and channel it is about."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SurveyKind(models.TextChoices):
+    CSAT = "csat", _("Customer satisfaction (CSAT, 1–5)")
+    NPS = "nps", _("Net promoter score (NPS, 0–10)")
+    CES = "ces", _("Customer effort score (CES, 1–7)")
+
+
+SCALES = {SurveyKind.CSAT: (1, 5), SurveyKind.NPS: (0, 10), SurveyKind.CES: (1, 7)}
+
+
+class SurveyTrigger(models.TextChoices):
+    SOLVED = "solved", _("When a conversation is solved")
+    MANUAL = "manual", _("Only when sent by hand")
+
+
+class Survey(models.Model):
+    """What to ask and when. `texts` overrides the shipped wording per language:
+    {"fa": {"question": "...", "comment": "..."}}; a missing text uses the shipped one."""
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=8, choices=SurveyKind.choices)
+    trigger = models.CharField(_("trigger"), max_length=16, choices=SurveyTrigger.choices,
+                               default=SurveyTrigger.SOLVED)
+    is_active = models.BooleanField(_("active"), default=True)
+    texts = models.JSONField(_("texts"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Invitation(models.Model):
+    """One survey sent to one customer about one conversation; the link carries its id,
+    signed. Who and what it is about is copied here, so figures never join the thread."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="invitations",
+                               verbose_name=_("survey"))
+    kind = models.CharField(_("kind"), max_length=8, choices=SurveyKind.choices)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="+", verbose_name=_("customer"), db_index=False)
+    conversation = models.ForeignKey("conversations.Conversation", null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("conversation"), db_index=False)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+",
+                              verbose_name=_("agent"))
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+", verbose_name=_("team"))
+    channel = models.CharField(_("channel"), max_length=16)
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("survey invitation")
+        verbose_name_plural = _("survey invitations")
+        indexes = [models.Index(fields=["customer", "-created_at"], name="invitation_customer"),
+                   models.Index(fields=["conversation"], name="invitation_conversation")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.customer_id}"
+
+
+class Response(models.Model):
+    """The customer's answer: the score, an optional comment; editable for a while."""
+
+    invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, primary_key=True,
+                                      related_name="response", verbose_name=_("invitation"))
+    kind = models.CharField(_("kind"), max_length=8, choices=SurveyKind.choices)
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.TextField(_("comment"), blank=True)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="+", verbose_name=_("customer"), db_index=False)
+    conversation = models.ForeignKey("conversations.Conversation", null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("conversation"), db_index=False)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+",
+                              verbose_name=_("agent"), db_index=False)
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+", verbose_name=_("team"), db_index=False)
+    channel = models.CharField(_("channel"), max_length=16)
+    answered_at = models.DateTimeField(_("answered at"))
+    editable_until = models.DateTimeField(_("editable until"))
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        indexes = [
+            models.Index(fields=["kind", "-answered_at"], name="response_kind_answered"),
+            models.Index(fields=["agent", "kind", "-answered_at"], name="response_agent"),
+            models.Index(fields=["team", "kind", "-answered_at"], name="response_team"),
+            models.Index(fields=["customer", "-answered_at"], name="response_customer"),
+            models.Index(fields=["conversation"], name="response_conversation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.score}"
