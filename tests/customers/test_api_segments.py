@@ -94,7 +94,7 @@ def test_update_changes_only_what_is_sent(api_as, supervisor, segment) -> None:
                                                           "value": True}]},
          "validation_error", None),
         ("unknown match", {"name": "x", "match": "most"}, "validation_error", None),
-        ("unknown field", {"name": "x", "conditions": [{"field": "satisfaction", "op": "gt",
+        ("unknown field", {"name": "x", "conditions": [{"field": "mood", "op": "gt",
                                                         "value": 4}]},
          "segment_field_unknown", "conditions.0.field"),
         ("wrong operator", {"name": "x", "conditions": [{"field": "segment_tag", "op": "eq",

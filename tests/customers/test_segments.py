@@ -56,6 +56,7 @@ def population(agent, supervisor, now) -> dict[str, Any]:
             organization_id=[None, *organizations][number % 3])
         Customer.objects.filter(pk=customer.pk).update(
             order_count=ORDER_COUNTS[(number * 2) % 5],
+            satisfaction=[None, 0, 25, 50, 100][(number * 3) % 5],
             created_at=now - timedelta(days=CREATED_DAYS[(number * 7) % 6]))
         for days in CONTACT_DAYS[(number * 11) % 6]:
             insert_conversation(customer=customer, at=now - timedelta(days=days))
@@ -75,6 +76,7 @@ def values_for(field: str, organizations: list[int]) -> st.SearchStrategy[Any]:
         "signed_money": ["-1500.50", "-100", "0", "0.00", "99.90", "100.00", "1400.40",
                          "19999.90", -50],
         "count": [0, 1, 2, 5, 10, 11],
+        "score": [0, 25, 50, 75, 100],
         "days": [0, 1, 7, 30, 31, 90, 365],
     }
     return st.sampled_from(pools[kind])
@@ -201,7 +203,7 @@ def test_create_stores_canonical_conditions_and_records_it(supervisor) -> None:
         ("an extra key", {"conditions": [{"field": "tier", "op": "eq", "value": "gold",
                                           "and": 1}]}, "segment_conditions_invalid",
          "conditions.0"),
-        ("unknown field", {"conditions": [{"field": "satisfaction", "op": "gt", "value": 3}]},
+        ("unknown field", {"conditions": [{"field": "mood", "op": "gt", "value": 3}]},
          "segment_field_unknown", "conditions.0.field"),
         ("range op on a choice", {"conditions": [{"field": "tier", "op": "gt",
                                                   "value": "gold"}]},

@@ -12,14 +12,7 @@ from mehvar.conversations.services.conversations import conversation_create
 from mehvar.feedback.links import invitation_token
 from mehvar.feedback.models import Invitation, Survey
 from mehvar.feedback.services import response_record, survey_save
-from tests.channels.test_email_flow import (  # noqa: F401  (fixtures)
-    Recorder,
-    customer_mail,
-    mailbox,
-    receive,
-    smtp,
-    unused_tcp_port,
-)
+from tests.channels.test_email_flow import Recorder, customer_mail, receive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,7 +50,8 @@ def test_update_unknown_survey_and_kind_change(admin: Agent, api_as: Any) -> Non
     created = client.post("/surveys", {"name": "NPS", "kind": "nps"}).json()
     changed = client.put(f"/surveys/{created['id']}", {"name": "NPS ۲", "kind": "nps",
                                                         "is_active": False})
-    assert changed.status_code == 200 and changed.json()["is_active"] is False
+    assert changed.status_code == 200
+    assert changed.json()["is_active"] is False
 
 
 def test_sending_by_hand_and_the_figures(smtp: Recorder, mailbox: Any, agent: Agent,
@@ -70,7 +64,8 @@ def test_sending_by_hand_and_the_figures(smtp: Recorder, mailbox: Any, agent: Ag
     path = f"/conversations/{envelope.conversation_id}/survey"
     assert api_as(analyst).post(path, {"survey_id": survey.pk}).status_code == 403
     sent = api_as(agent).post(path, {"survey_id": survey.pk})
-    assert sent.status_code == 201 and sent.json()["channel"] == "email"
+    assert sent.status_code == 201
+    assert sent.json()["channel"] == "email"
     again = api_as(agent).post(path, {"survey_id": survey.pk})
     assert (again.status_code, again.json()["error"]) == (409, "survey_not_deliverable")
     assert api_as(agent).post(path, {"survey_id": 999_999}).status_code == 404

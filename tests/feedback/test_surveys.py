@@ -18,19 +18,14 @@ from mehvar.conversations.models import Conversation
 from mehvar.conversations.services.conversations import conversation_set_status
 from mehvar.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from mehvar.core.models import TimelineEvent
+from mehvar.customers.segment_services import segment_create
+from mehvar.customers.selectors import segment_member_count, segments_for_customer
 from mehvar.customers.services import customer_update
 from mehvar.feedback.links import invitation_token
 from mehvar.feedback.models import Invitation, Response
 from mehvar.feedback.selectors import survey_figures
 from mehvar.feedback.services import response_record, survey_save
-from tests.channels.test_email_flow import (  # noqa: F401  (fixtures)
-    Recorder,
-    customer_mail,
-    mailbox,
-    receive,
-    smtp,
-    unused_tcp_port,
-)
+from tests.channels.test_email_flow import Recorder, customer_mail, receive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LINK = re.compile(r"(?P<score>\d+): http://testserver(?P<path>/s/[^\s]+)")
@@ -73,8 +68,10 @@ def test_solving_an_email_conversation_invites_the_customer_in_their_language(
     # One click on "5": the page shows 5 chosen and sends it at once (scripts run).
     client = Client()
     page = client.get(links[5]).content.decode()
-    assert 'dir="rtl"' in page and 'lang="fa"' in page
-    assert 'value="5" checked' in page and "requestSubmit" in page
+    assert 'dir="rtl"' in page
+    assert 'lang="fa"' in page
+    assert 'value="5" checked' in page
+    assert "requestSubmit" in page
     token = links[5].split("/")[2]
     answered = client.post(f"/s/{token}", {"score": "5", "comment": "ممنون از پیگیری سریع"})
     assert answered.status_code == 200
@@ -104,9 +101,9 @@ def test_answer_once_then_edit_for_a_while_then_locked(csat: Any, smtp: Recorder
     first = response_record(token=token, score=2, comment="لم يحل")
     changed = response_record(token=token, score=4, comment="تم الحل بعد الاتصال")
     assert (changed.pk, changed.score, Response.objects.count()) == (first.pk, 4, 1)
-    with time_machine.travel(first.editable_until + timedelta(minutes=1)):
-        with pytest.raises(Conflict) as caught:
-            response_record(token=token, score=1)
+    with (time_machine.travel(first.editable_until + timedelta(minutes=1)),
+          pytest.raises(Conflict) as caught):
+        response_record(token=token, score=1)
     assert caught.value.code == "response_locked"
     assert Response.objects.get().score == 4
     for bad in (0, 6, "five", True, None):
@@ -177,3 +174,17 @@ def test_figures_by_agent_and_overall(csat: Any, smtp: Recorder, mailbox: Mailbo
     later = survey_figures(actor=analyst, kind="csat",
                            since=datetime(2100, 1, 1, tzinfo=UTC))
     assert later == []
+
+
+def test_an_answer_sets_the_customers_satisfaction_for_segments(
+    csat: Any, smtp: Recorder, mailbox: Mailbox, agent: Agent, supervisor: Agent,
+) -> None:
+    conversation = solved_email_conversation(agent, mailbox, sender="z@example.ir",
+                                             message_id="sat1@x")
+    response_record(token=invitation_token(Invitation.objects.get().pk), score=2)
+    conversation.customer.refresh_from_db()
+    assert conversation.customer.satisfaction == 25  # 2 on 1–5
+    unhappy = segment_create(actor=supervisor, name="ناراضی", match="all",
+                             conditions=[{"field": "satisfaction", "op": "lt", "value": 50}])
+    assert segment_member_count(actor=supervisor, segment=unhappy) == 1
+    assert unhappy.pk in segments_for_customer(conversation.customer)

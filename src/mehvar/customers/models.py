@@ -76,6 +76,9 @@ class Customer(models.Model):
         _("cost to serve"), max_digits=14, decimal_places=2, default=Decimal("0")
     )
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.STANDARD)
+    # The latest survey answer on a 0–100 scale (written by the feedback context); empty until
+    # the customer answers one. Segments filter on it.
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
     # Written by the value recompute (customers.value_services) from the customer's orders.
     order_count = models.PositiveIntegerField(_("orders"), default=0)
     custom_attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)

@@ -223,6 +223,7 @@ class CustomerOut(OutSchema):
     cost_to_serve: Decimal
     profitability: Decimal
     order_count: int
+    satisfaction: int | None = Field(None, description="The latest survey answer, 0–100")
     custom_attributes: dict[str, Any]
     consent: dict[str, bool]
     notes: str

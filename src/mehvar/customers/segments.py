@@ -7,6 +7,8 @@ A condition is {"field", "op", "value"}. Fields and the operators each allows:
 - tier, journey_stage, language, organization (an id): eq, ne, in, not_in;
 - segment_tag (one of the customer's segment tags): contains;
 - lifetime_value, cost_to_serve, profitability (money), order_count: gt, gte, lt, lte;
+- satisfaction (the latest survey answer, 0–100; a customer who never answered meets no
+  satisfaction condition): gt, gte, lt, lte;
 - created_days_ago, last_contact_days (days since the customer's most recent conversation
   had a message; a customer who never wrote in meets no last_contact_days condition):
   gt, gte, lt, lte.
@@ -57,7 +59,7 @@ _BEFORE = {"gt": "lt", "gte": "lte", "lt": "gt", "lte": "gte"}
 
 
 class FieldRule(NamedTuple):
-    kind: str  # choice, language, id, tag, money, signed_money, count, days
+    kind: str  # choice, language, id, tag, money, signed_money, count, score, days
     ops: tuple[str, ...]
     column: str
     choices: tuple[str, ...] = ()
@@ -74,6 +76,7 @@ FIELDS: dict[str, FieldRule] = {
     "cost_to_serve": FieldRule("money", RANGE_OPS, "cost_to_serve"),
     "profitability": FieldRule("signed_money", RANGE_OPS, "profitability"),
     "order_count": FieldRule("count", RANGE_OPS, "order_count"),
+    "satisfaction": FieldRule("score", RANGE_OPS, "satisfaction"),
     "created_days_ago": FieldRule("days", RANGE_OPS, "created_at"),
     "last_contact_days": FieldRule("days", RANGE_OPS, "last_message_at"),
 }
@@ -152,7 +155,8 @@ def _value_or_none(rule: FieldRule, value: object) -> Any:
         return _money_or_none(value, signed=rule.kind == "signed_money")
     if isinstance(value, bool) or not isinstance(value, int):
         return None
-    limits = {"id": (1, DB_ID_MAX), "count": (0, MAX_COUNT), "days": (0, MAX_DAYS)}[rule.kind]
+    limits = {"id": (1, DB_ID_MAX), "count": (0, MAX_COUNT), "score": (0, 100),
+              "days": (0, MAX_DAYS)}[rule.kind]
     return value if limits[0] <= value <= limits[1] else None
 
 
@@ -179,6 +183,7 @@ _VALUE_PROBLEMS = {
     "money": _("Give an amount between 0 and 999999999999.99."),
     "signed_money": _("Give an amount between -999999999999.99 and 999999999999.99."),
     "count": _("Give a whole number, 0 or more."),
+    "score": _("Give a whole number from 0 to 100."),
     "days": _("Give a whole number of days between 0 and 36500."),
 }
 
@@ -259,7 +264,7 @@ def _condition_q(condition: Mapping[str, Any], now: datetime) -> Q:
         return Q(_LOOKUP[op](profitability_expression(), Decimal(value)))
     if rule.kind == "money":
         return Q(**{f"{rule.column}__{op}": Decimal(value)})
-    if rule.kind == "count":
+    if rule.kind in {"count", "score"}:  # a customer without an answer meets no score test
         return Q(**{f"{rule.column}__{op}": value})
     cutoff = now - timedelta(days=value)
     if field == "created_days_ago":
@@ -323,8 +328,9 @@ def _condition_holds(condition: Mapping[str, Any], customer: Customer, now: date
     compare = _COMPARE[op]
     if rule.kind in {"money", "signed_money"}:
         return compare(Decimal(getattr(customer, rule.column)), Decimal(value))
-    if rule.kind == "count":
-        return compare(getattr(customer, rule.column), value)
+    if rule.kind in {"count", "score"}:
+        actual = getattr(customer, rule.column)
+        return actual is not None and compare(actual, value)
     cutoff = now - timedelta(days=value)
     if field == "created_days_ago":
         return _COMPARE[_BEFORE[op]](customer.created_at, cutoff)

@@ -446,3 +446,12 @@ def _surviving(customer: Customer) -> Customer:
 def _identity_taken() -> Conflict:
     return Conflict(Code.IDENTITY_TAKEN, _("Another customer already has this identity."),
                     field="value")
+
+
+def customer_record_satisfaction(*, customer_id: int, satisfaction: int) -> None:
+    """The customer's latest survey answer on a 0–100 scale (the feedback context calls this
+    when an answer arrives; no acting agent: the answer is the customer's own)."""
+    if not 0 <= satisfaction <= 100:
+        raise Invalid(Code.CHOICE_INVALID, _("Satisfaction is from 0 to 100."),
+                      field="satisfaction")
+    Customer.objects.filter(pk=customer_id).update(satisfaction=satisfaction)

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mehvar.accounts.services import audit_record
@@ -20,6 +20,7 @@ from mehvar.conversations.selectors import conversation_get
 from mehvar.core.errors import Conflict, Invalid, NotFound
 from mehvar.core.permissions import Actor, require
 from mehvar.core.timeline import timeline_record
+from mehvar.customers.services import customer_record_satisfaction
 from mehvar.feedback.errors import FeedbackErrorCode as Code
 from mehvar.feedback.links import invitation_id_from, survey_url
 from mehvar.feedback.models import (
@@ -41,17 +42,17 @@ DELIVERABLE = {"email", "sms", "whatsapp", "telegram"}
 def default_question(kind: str) -> str:
     """The shipped question in the active language."""
     if kind == SurveyKind.NPS:
-        return gettext_now("How likely are you to recommend us to a friend or colleague?")
+        return gettext("How likely are you to recommend us to a friend or colleague?")
     if kind == SurveyKind.CES:
-        return gettext_now("How easy was it to get your issue resolved?")
-    return gettext_now("How satisfied are you with the help you received?")
+        return gettext("How easy was it to get your issue resolved?")
+    return gettext("How satisfied are you with the help you received?")
 
 
 def survey_texts(survey: Survey, language: str) -> dict[str, str]:
     """The question and comment prompt in `language`: the admin's wording, else shipped."""
     with translation.override(language or settings.LANGUAGE_CODE):
         texts = {"question": default_question(survey.kind),
-                 "comment": gettext_now("Anything you would like to add?")}
+                 "comment": gettext("Anything you would like to add?")}
     texts.update({key: value for key, value in (survey.texts.get(language) or {}).items()
                   if key in TEXT_KEYS and value})
     return texts
@@ -166,13 +167,13 @@ def _invitation_text(survey: Survey, invitation: Invitation, conversation: Any
     texts = survey_texts(survey, invitation.language)
     low, high = SCALES[SurveyKind(survey.kind)]
     with translation.override(invitation.language):
-        subject = gettext_now("A question about your conversation #%(id)s") % {
+        subject = gettext("A question about your conversation #%(id)s") % {
             "id": conversation.pk}
         if invitation.channel == "email":
             lines = [texts["question"], ""]
             lines += [f"{score}: {survey_url(invitation.pk, score)}"
                       for score in range(low, high + 1)]
-            lines += ["", gettext_now("%(low)s is the lowest and %(high)s the highest.")
+            lines += ["", gettext("%(low)s is the lowest and %(high)s the highest.")
                       % {"low": low, "high": high}]
         else:
             lines = [texts["question"], survey_url(invitation.pk)]
@@ -228,7 +229,17 @@ def response_record(*, token: str, score: object, comment: object = "") -> Respo
     return response
 
 
+def satisfaction_percent(kind: str, score: int) -> int:
+    """A score on its scale as 0–100 (CSAT 1–5, NPS 0–10, CES 1–7), so segments compare any
+    survey's answers alike."""
+    low, high = SCALES[SurveyKind(kind)]
+    return round(100 * (score - low) / (high - low))
+
+
 def _record(response: Response, verb: str, before: dict[str, Any]) -> None:
+    customer_record_satisfaction(customer_id=response.customer_id,
+                                 satisfaction=satisfaction_percent(response.kind,
+                                                                   response.score))
     timeline_record(verb=verb, actor_id=None, customer_id=response.customer_id,
                     conversation_id=response.conversation_id, before=before,
                     after={"invitation_id": response.invitation_id, "kind": response.kind,

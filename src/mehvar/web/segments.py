@@ -49,6 +49,7 @@ FIELD_LABELS: dict[str, Any] = {
     "organization": _("Organization id"), "segment_tag": _("Segment tag"),
     "lifetime_value": _("Lifetime value"), "cost_to_serve": _("Cost to serve"),
     "profitability": _("Profitability"), "order_count": _("Orders"),
+    "satisfaction": _("Satisfaction (0–100)"),
     "created_days_ago": _("Days since created"),
     "last_contact_days": _("Days since last contact"),
 }
