@@ -93,3 +93,18 @@ def open_conversation(agent: Agent) -> Callable[..., Conversation]:
 
 def state_of(conversation: Conversation) -> ServiceState:
     return ServiceState.objects.get(conversation_id=conversation.pk)
+
+
+@pytest.fixture
+def people(analyst: Agent, agent: Agent, supervisor: Agent, admin: Agent) -> dict[str, Agent]:
+    return {"analyst": analyst, "agent": agent, "supervisor": supervisor, "admin": admin}
+
+
+@pytest.fixture
+def billing(admin: Agent) -> Team:
+    return team_create(actor=admin, name="الفواتير")
+
+
+@pytest.fixture
+def greek_desk(admin: Agent) -> Team:
+    return team_create(actor=admin, name="Ελληνική υποστήριξη")
