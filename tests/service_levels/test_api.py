@@ -6,6 +6,7 @@ constant query count."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
