@@ -20,6 +20,7 @@ from mehvar.conversations.models import Conversation, Message
 from mehvar.core.models import TimelineEvent
 from mehvar.customers.models import Customer, Identity
 from mehvar.demo.people import STAFF, TEAMS
+from mehvar.feedback.models import Survey
 from mehvar.service_levels.models import BusinessCalendar, RoutingRule, ServiceState, SlaPolicy
 
 ARABIC_LETTERS = re.compile(r"[\u0621-\u064A]")
@@ -149,5 +150,7 @@ def test_demo_has_service_levels_with_clocks_rebuilt_from_history() -> None:
     assert RoutingRule.objects.count() == 6
     assert SlaPolicy.objects.count() == 4
     assert BusinessCalendar.objects.filter(is_default=True).count() == 1
+    assert set(Survey.objects.values_list("kind", "trigger")) == {("csat", "solved"),
+                                                                 ("nps", "manual")}
     # Waiting is measured in the back-dated times: some customers waited hours, not seconds.
     assert states.filter(waited_seconds__gt=3600).exists()

@@ -1,13 +1,15 @@
-"""Pardis Market's service levels: office hours in Dubai, Riyadh, Tehran and Athens with their
-holidays, SLA policies by tier and priority, routing rules in four languages, team assignment
-and agents' skills. Written through the services after the conversations are back-dated, then
-every demo conversation's clocks are rebuilt from its history."""
+"""Pardis Market's service levels and surveys: office hours in Dubai, Riyadh, Tehran and
+Athens with their holidays, SLA policies by tier and priority, routing rules in four
+languages, team assignment, agents' skills, and a CSAT survey on solving. Written through the
+services after the conversations are back-dated, then every demo conversation's clocks are
+rebuilt from its history."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from mehvar.accounts.models import Agent, Team
+from mehvar.feedback.services import survey_save
 from mehvar.service_levels.services.assignment import agent_profile_update, agent_set_availability
 from mehvar.service_levels.services.backfill import service_states_rebuild_all
 from mehvar.service_levels.services.configuration import (
@@ -104,6 +106,9 @@ def build_service_levels(admin: Agent, agents: dict[str, Agent],
         if username in ONLINE or username in AWAY:
             agent_set_availability(actor=admin, agent_id=agent.pk,
                                    availability="online" if username in ONLINE else "away")
+    # Surveys: every conversation solved from now on asks its customer (CSAT); NPS by hand.
+    survey_save(actor=admin, name="CSAT after solving", kind="csat")
+    survey_save(actor=admin, name="NPS", kind="nps", trigger="manual")
     for position, (name, conditions, team, priority, tags) in enumerate(RULES):
         routing_rule_create(actor=admin, name=name, position=(position + 1) * 10,
                             team_id=teams[team].pk, priority=priority, add_tags=tags,
