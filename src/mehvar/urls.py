@@ -48,6 +48,7 @@ urlpatterns = [
     path("account/availability", web_service.availability, name="availability"),
     path("s/<str:token>", feedback_views.survey_page, name="survey"),
     path("s/<str:token>/<int:score>", feedback_views.survey_page, name="survey-score"),
+    path("c/<str:token>", feedback_views.complaint_page, name="complaint"),
     path("alerts", web_service.alerts, name="alerts"),
     path("channels/inbound", channel_views.envelope_list_page, name="channels-inbound"),
     path("channels/inbound/<int:envelope_id>", channel_views.envelope_page,

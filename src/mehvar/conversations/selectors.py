@@ -281,7 +281,8 @@ THREAD_EVENT_VERBS = ("conversation.created", "conversation.assigned",
                       "conversation.handed_back", "conversation.escalated",
                       "conversation.referred", "sla.at_risk", "sla.breached",
                       "survey.sent", "survey.answered", "survey.answer_changed",
-                      "internal_request.created", "internal_request.finished")
+                      "internal_request.created", "internal_request.finished",
+                      "complaint.raised", "complaint.resolved", "complaint.escalated")
 MAX_THREAD_EVENTS = 200
 
 

@@ -64,6 +64,8 @@ ACTION_MIN_ROLE: dict[str, str] = {
     "survey.view": ANALYST,
     "survey.manage": ADMIN,
     "survey.send": AGENT,
+    "complaint.view": ANALYST,
+    "complaint.manage": AGENT,
 }
 
 

@@ -7,6 +7,7 @@ rebuilt from its history."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from mehvar.accounts.models import Agent, Team
 from mehvar.feedback.services import survey_save
@@ -54,13 +55,15 @@ SKILLS = {"omar": ["delivery", "courier"], "maryam": ["returns", "warranty"],
           "nikos": ["delivery"]}
 ONLINE = ("omar", "fatima", "reza", "maryam", "nikos", "eleni", "priya", "sophie")
 AWAY = ("khalid", "james")
-POLICIES = (  # name, conditions, first response, next response, resolution, business hours
+# name, conditions, first response, next response, resolution, business hours
+POLICIES: tuple[tuple[str, dict[str, Any], int, int, int, bool], ...] = (
     ("Platinum · 24/7", {"tiers": ["platinum"]}, 30, 60, 8 * 60, False),
     ("Urgent", {"priorities": ["urgent"]}, 60, 120, 16 * 60, False),
     ("Gold", {"tiers": ["gold"]}, 60, 180, 16 * 60, True),
     ("Standard", {}, 4 * 60, 8 * 60, 3 * 8 * 60, True),
 )
-RULES = (  # name, conditions, team, priority, tags
+# name, conditions, team, priority, tags
+RULES: tuple[tuple[str, dict[str, Any], str, str, list[str]], ...] = (
     ("Platinum and gold customers → VIP desk", {"tiers": ["platinum", "gold"]}, "VIP desk",
      "high", ["vip"]),
     ("Invoices and charges", {"keywords": ["فاتورة", "فاکتور", "صورتحساب", "τιμολόγιο",

@@ -1,19 +1,31 @@
-"""REST API of the feedback context: surveys, sending one by hand, responses and figures."""
+"""REST API of the feedback context: surveys, sending one by hand, responses and figures;
+complaints, their recovery actions and what recovery cost."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from mehvar.core.permissions import Actor
-from mehvar.feedback import selectors, services
+from mehvar.feedback import complaints, selectors, services
 from mehvar.feedback.schemas import (
+    ComplaintAssignIn,
+    ComplaintCloseIn,
+    ComplaintDetailOut,
+    ComplaintIn,
+    ComplaintPageOut,
+    ComplaintParams,
+    ComplaintResolveIn,
     FigureParams,
     FiguresOut,
     InvitationOut,
     ObjectId,
+    PeriodParams,
+    RecoveryActionIn,
+    RecoveryCostsOut,
     ResponsePageOut,
     ResponseParams,
     SurveyIn,
@@ -78,3 +90,80 @@ def response_list(request: HttpRequest, params: Query[ResponseParams]) -> Any:
     """Answers newest first, for a conversation, a customer or a kind."""
     page = selectors.response_page(actor=_actor(request), **params.dict())
     return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+# --- complaints ----------------------------------------------------------------------------
+
+
+def _complaint(request: HttpRequest, complaint_id: int) -> Any:
+    return selectors.complaint_get(actor=_actor(request), complaint_id=complaint_id)
+
+
+@router.get("/complaints", response=ComplaintPageOut, operation_id="complaint_list")
+def complaint_list(request: HttpRequest, params: Query[ComplaintParams]) -> Any:
+    """Newest first, by status, owner or customer."""
+    page = selectors.complaint_page(actor=_actor(request), **params.dict())
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.post("/complaints", response={201: ComplaintDetailOut}, operation_id="complaint_raise")
+def complaint_raise(request: HttpRequest, payload: ComplaintIn) -> Any:
+    """Agents and up. Due by severity: critical 4 h, high 24 h, medium 72 h, low 168 h."""
+    created = complaints.complaint_raise(actor=_actor(request), **payload.dict())
+    return Status(201, _complaint(request, created.pk))
+
+
+@router.get("/complaints/costs", response=RecoveryCostsOut, operation_id="complaint_costs")
+def complaint_costs(request: HttpRequest, params: Query[PeriodParams]) -> Any:
+    """What recovery actions recorded in the period cost, by complaint category."""
+    items = selectors.recovery_costs(actor=_actor(request), **params.dict())
+    return {"items": items, "total": sum((item.total for item in items), Decimal("0.00"))}
+
+
+@router.get("/complaints/{complaint_id}", response=ComplaintDetailOut,
+            operation_id="complaint_get")
+def complaint_get(request: HttpRequest, complaint_id: ObjectId) -> Any:
+    return _complaint(request, complaint_id)
+
+
+@router.post("/complaints/{complaint_id}/assign", response=ComplaintDetailOut,
+             operation_id="complaint_assign")
+def complaint_assign(request: HttpRequest, complaint_id: ObjectId,
+                     payload: ComplaintAssignIn) -> Any:
+    """409 `complaint_finished` once resolved or closed."""
+    complaints.complaint_assign(actor=_actor(request), complaint_id=complaint_id,
+                                **payload.dict())
+    return _complaint(request, complaint_id)
+
+
+@router.post("/complaints/{complaint_id}/actions", response={201: ComplaintDetailOut},
+             operation_id="complaint_add_action")
+def complaint_add_action(request: HttpRequest, complaint_id: ObjectId,
+                         payload: RecoveryActionIn) -> Any:
+    """An apology, refund, credit or discount, replacement or call back, with its cost; an
+    open complaint is then in progress."""
+    complaints.complaint_add_action(actor=_actor(request), complaint_id=complaint_id,
+                                    **payload.dict())
+    return Status(201, _complaint(request, complaint_id))
+
+
+@router.post("/complaints/{complaint_id}/resolve", response=ComplaintDetailOut,
+             operation_id="complaint_resolve")
+def complaint_resolve(request: HttpRequest, complaint_id: ObjectId,
+                      payload: ComplaintResolveIn) -> Any:
+    """Records the outcome and sends the customer a follow-up survey on the conversation's
+    channel (despite the fatigue period); `follow_up_invitation` is null when none could be
+    sent."""
+    complaints.complaint_resolve(actor=_actor(request), complaint_id=complaint_id,
+                                 **payload.dict())
+    return _complaint(request, complaint_id)
+
+
+@router.post("/complaints/{complaint_id}/close", response=ComplaintDetailOut,
+             operation_id="complaint_close")
+def complaint_close(request: HttpRequest, complaint_id: ObjectId,
+                    payload: ComplaintCloseIn) -> Any:
+    """409 `complaint_closed` when already closed; an unresolved complaint needs `outcome`."""
+    complaints.complaint_close(actor=_actor(request), complaint_id=complaint_id,
+                               **payload.dict())
+    return _complaint(request, complaint_id)

@@ -8,8 +8,13 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Voice of the customer")
 
     def ready(self) -> None:
-        # A conversation solved invites its customer to the survey, in the same transaction.
+        # A conversation solved invites its customer to the survey, in the same transaction;
+        # complaints past their due time escalate every five minutes.
         from mehvar.conversations.lifecycle import register_lifecycle_hook
+        from mehvar.core.periodic import register_periodic
         from mehvar.feedback.services import on_conversation_change
 
         register_lifecycle_hook(on_conversation_change)
+        register_periodic("feedback.complaints_escalate",
+                          task_path="mehvar.feedback.tasks.complaints_escalate_task",
+                          every_seconds=300)

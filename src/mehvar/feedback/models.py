@@ -111,3 +111,124 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.score}"
+
+
+# --- complaints and service recovery -------------------------------------------------------
+
+
+class ComplaintSource(models.TextChoices):
+    AGENT = "agent", _("Raised by an agent")
+    SURVEY = "survey", _("A low survey answer")
+    CUSTOMER = "customer", _("Written by the customer")
+
+
+class ComplaintCategory(models.TextChoices):
+    """The touchpoints a customer experiences."""
+
+    PRODUCT = "product", _("Product")
+    SERVICE = "service", _("Service")
+    FACILITIES = "facilities", _("Facilities")
+    ADVERTISING = "advertising", _("Advertising")
+    STAFF_BEHAVIOUR = "staff_behaviour", _("Staff behaviour")
+    PRICE_QUALITY = "price_quality", _("Price and quality")
+    WARRANTY = "warranty", _("Warranty")
+    COMPLAINT_HANDLING = "complaint_handling", _("Complaint handling")
+
+
+class ComplaintSeverity(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+class ComplaintStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+class Complaint(models.Model):
+    """A customer's complaint, with an owner who must recover the service by `due_at`."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE,
+                                 related_name="+", verbose_name=_("customer"), db_index=False)
+    conversation = models.ForeignKey("conversations.Conversation", null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("conversation"))
+    response = models.OneToOneField(Response, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="complaint",
+                                    verbose_name=_("survey answer"))
+    source = models.CharField(_("source"), max_length=16, choices=ComplaintSource.choices)
+    category = models.CharField(_("category"), max_length=24,
+                                choices=ComplaintCategory.choices)
+    severity = models.CharField(_("severity"), max_length=16,
+                                choices=ComplaintSeverity.choices)
+    status = models.CharField(_("status"), max_length=16, choices=ComplaintStatus.choices,
+                              default=ComplaintStatus.OPEN)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+",
+                              verbose_name=_("owner"), db_index=False)
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+", verbose_name=_("team"))
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+",
+                                  verbose_name=_("raised by"))
+    description = models.TextField(_("description"), blank=True)
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    root_cause = models.TextField(_("root cause"), blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    due_at = models.DateTimeField(_("due at"))
+    created_at = models.DateTimeField(_("created at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    follow_up_invitation = models.ForeignKey(Invitation, null=True, blank=True,
+                                             on_delete=models.SET_NULL, related_name="+",
+                                             verbose_name=_("follow-up survey"))
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        indexes = [
+            models.Index(fields=["status", "-created_at", "-id"], name="complaint_status"),
+            models.Index(fields=["owner", "status", "-created_at", "-id"],
+                         name="complaint_owner"),
+            models.Index(fields=["customer", "-created_at"], name="complaint_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} ({self.status})"
+
+
+class RecoveryActionKind(models.TextChoices):
+    APOLOGY = "apology", _("Apology")
+    REFUND = "refund", _("Refund")
+    CREDIT_OR_DISCOUNT = "credit_or_discount", _("Credit or discount")
+    REPLACEMENT = "replacement", _("Replacement")
+    CALLBACK = "callback", _("Call back")
+
+
+class RecoveryAction(models.Model):
+    """What was done to recover the service, and what it cost."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="actions",
+                                  verbose_name=_("complaint"))
+    kind = models.CharField(_("kind"), max_length=24, choices=RecoveryActionKind.choices)
+    cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=0)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("recovery action")
+        verbose_name_plural = _("recovery actions")
+        indexes = [models.Index(fields=["created_at"], name="recovery_action_created")]
+        constraints = [models.CheckConstraint(condition=models.Q(cost__gte=0),
+                                              name="recovery_action_cost_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.cost}"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, StringConstraints
 
 from mehvar.core.pagination import MAX_PAGE_SIZE
-from mehvar.core.schema import OutSchema
+from mehvar.core.schema import Listed, OutSchema
 
 DB_ID_MAX = 2**63 - 1
 NO_CONTROLS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
@@ -110,3 +111,143 @@ class FiguresOut(Schema):
     kind: str
     group_by: str
     items: list[FigureOut]
+
+
+# --- complaints ----------------------------------------------------------------------------
+
+Category = Literal["product", "service", "facilities", "advertising", "staff_behaviour",
+                   "price_quality", "warranty", "complaint_handling"]
+Severity = Literal["low", "medium", "high", "critical"]
+ComplaintStatus = Literal["open", "in_progress", "resolved", "closed"]
+ActionKind = Literal["apology", "refund", "credit_or_discount", "replacement", "callback"]
+LongText = Annotated[str, StringConstraints(max_length=5000, pattern=NO_CONTROLS)]
+Money = Annotated[Decimal, Field(ge=0, le=Decimal("9999999999.99"), max_digits=12,
+                                 decimal_places=2)]
+# An amount out, always with two decimals ("25.00"; SQLite's sums come back as "25").
+MoneyOut = Annotated[Decimal, AfterValidator(lambda value: value.quantize(Decimal("0.01")))]
+
+
+class ComplaintIn(Schema):
+    customer_id: ObjectId | None = None
+    conversation_id: ObjectId | None = Field(
+        None, description="The conversation it is about; its customer, team and channel "
+                          "are used. Give this or customer_id.")
+    category: Category
+    severity: Severity
+    description: LongText
+    owner_id: ObjectId | None = Field(
+        None, description="Missing: the conversation's team lead, else its assignee, else "
+                          "the caller")
+    team_id: ObjectId | None = None
+
+
+class ComplaintAssignIn(Schema):
+    owner_id: ObjectId
+    team_id: ObjectId | None = None
+
+
+class RecoveryActionIn(Schema):
+    kind: ActionKind
+    cost: Money = Decimal("0")
+    note: LongText = ""
+
+
+class ComplaintResolveIn(Schema):
+    outcome: LongText
+    root_cause: LongText = ""
+
+
+class ComplaintCloseIn(Schema):
+    outcome: LongText = Field("", description="Required when the complaint was not resolved: "
+                                              "why it is closed")
+
+
+class ComplaintParams(Schema):
+    cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+    limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+    status: ComplaintStatus | None = None
+    owner_id: ObjectId | None = None
+    customer_id: ObjectId | None = None
+
+
+class PeriodParams(Schema):
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+
+
+class RefOut(OutSchema):
+    id: int
+    name: str
+
+
+class SurveyAnswerOut(OutSchema):
+    invitation_id: int
+    kind: str
+    score: int
+    comment: str
+    answered_at: datetime
+
+
+class FollowUpOut(OutSchema):
+    id: int
+    kind: str
+    channel: str
+    created_at: datetime
+    # The invitation's reverse one-to-one raises AttributeError when unanswered: None.
+    response: SurveyAnswerOut | None = Field(None, description="The customer's answer, once "
+                                                               "given")
+
+
+class ComplaintOut(OutSchema):
+    id: int
+    customer: RefOut
+    conversation_id: int | None
+    source: str = Field(description="agent, survey or customer")
+    category: str
+    severity: str
+    status: str
+    owner: RefOut | None
+    team: RefOut | None
+    raised_by_id: int | None
+    description: str
+    language: str
+    root_cause: str
+    outcome: str
+    due_at: datetime
+    created_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    escalated_at: datetime | None
+    recovery_cost: MoneyOut = Field(description="The sum of the recovery actions' costs")
+    response: SurveyAnswerOut | None = Field(description="The survey answer that raised it")
+    follow_up_invitation: FollowUpOut | None = Field(
+        description="The survey sent when it was resolved, with its answer")
+
+
+class RecoveryActionOut(OutSchema):
+    id: int
+    kind: str
+    cost: MoneyOut
+    note: str
+    created_by: RefOut | None
+    created_at: datetime
+
+
+class ComplaintDetailOut(ComplaintOut):
+    actions: Listed[RecoveryActionOut]
+
+
+class ComplaintPageOut(Schema):
+    items: list[ComplaintOut]
+    next_cursor: str | None
+
+
+class RecoveryCostOut(OutSchema):
+    category: str
+    actions: int
+    total: MoneyOut
+
+
+class RecoveryCostsOut(Schema):
+    items: list[RecoveryCostOut]
+    total: MoneyOut

@@ -5,16 +5,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Q
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from mehvar.accounts.selectors import AGENT_NAME_FIELDS
 from mehvar.core.errors import NotFound
 from mehvar.core.pagination import Page, keyset_page
 from mehvar.core.permissions import Actor, require
 from mehvar.feedback.errors import FeedbackErrorCode as Code
-from mehvar.feedback.models import Invitation, Response, Survey, SurveyKind
+from mehvar.feedback.models import (
+    Complaint,
+    Invitation,
+    RecoveryAction,
+    Response,
+    Survey,
+    SurveyKind,
+)
 
 GROUPS = {"agent": "agent_id", "team": "team_id", "channel": "channel", "none": None}
 
@@ -101,3 +122,80 @@ def conversation_responses(*, conversation_id: int) -> list[Response]:
     the conversation through its selector)."""
     return list(Response.objects.filter(conversation_id=conversation_id)
                 .order_by("-answered_at")[:10])
+
+
+# --- complaints ----------------------------------------------------------------------------
+
+_MONEY = DecimalField(max_digits=14, decimal_places=2)
+# A complaint names its customer, owner and team as {"id", "name"}: only those columns load.
+_REFS = {"customer": ("id", "name"), "owner": AGENT_NAME_FIELDS, "team": ("id", "name")}
+_INVITATION = ("id", "kind", "channel", "created_at", "expires_at")
+
+
+def _complaints() -> QuerySet[Complaint]:
+    """Complaints with their people's names, the answer that raised them, the follow-up
+    invitation with its answer, and the recovery cost so far: one query."""
+    own = [field.name for field in Complaint._meta.concrete_fields]
+    refs = [f"{relation}__{name}" for relation, names in _REFS.items() for name in names]
+    costs = (RecoveryAction.objects.filter(complaint=OuterRef("pk")).order_by()
+             .values("complaint").annotate(total=Sum("cost")).values("total"))
+    return (Complaint.objects
+            .select_related(*_REFS, "response", "follow_up_invitation__response")
+            .only(*own, *refs, *(f"follow_up_invitation__{name}" for name in _INVITATION),
+                  "follow_up_invitation__response")
+            .annotate(recovery_cost=Coalesce(Subquery(costs, output_field=_MONEY),
+                                             Value(0), output_field=_MONEY)))
+
+
+def complaint_page(*, actor: Actor, cursor: str | None, limit: int, status: str | None = None,
+                   owner_id: int | None = None, customer_id: int | None = None
+                   ) -> Page[Complaint]:
+    """Complaints newest first, by status, owner or customer (their indexes)."""
+    require(actor, "complaint.view")
+    rows = _complaints()
+    if status:
+        rows = rows.filter(status=status)
+    if owner_id is not None:
+        rows = rows.filter(owner_id=owner_id)
+    if customer_id is not None:
+        rows = rows.filter(customer_id=customer_id)
+    return keyset_page(rows, field="created_at", cursor=cursor, limit=limit)
+
+
+def complaint_get(*, actor: Actor, complaint_id: int) -> Complaint:
+    """One complaint with its recovery actions (oldest first) and who recorded them."""
+    require(actor, "complaint.view")
+    actions = (RecoveryAction.objects.select_related("created_by")
+               .only("id", "complaint_id", "kind", "cost", "note", "created_at",
+                     *(f"created_by__{name}" for name in AGENT_NAME_FIELDS))
+               .order_by("created_at", "id"))
+    complaint = (_complaints().prefetch_related(Prefetch("actions", queryset=actions))
+                 .filter(pk=complaint_id).first())
+    if complaint is None:
+        raise NotFound(Code.COMPLAINT_NOT_FOUND, _("No complaint has this id."))
+    return complaint
+
+
+@dataclass(frozen=True)
+class RecoveryCost:
+    category: str
+    actions: int
+    total: Decimal
+
+
+def recovery_costs(*, actor: Actor, since: datetime | None = None,
+                   until: datetime | None = None) -> list[RecoveryCost]:
+    """What recovery cost, by the complaints' category, for the actions recorded in the
+    period (one grouped query)."""
+    require(actor, "complaint.view")
+    rows = RecoveryAction.objects.all()
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    if until is not None:
+        rows = rows.filter(created_at__lt=until)
+    grouped = (rows.values("complaint__category").annotate(actions=Count("pk"),
+                                                           total=Sum("cost"))
+               .order_by("complaint__category"))
+    return [RecoveryCost(category=row["complaint__category"], actions=row["actions"],
+                         total=Decimal(row["total"]).quantize(Decimal("0.01")))
+            for row in grouped]

@@ -21,6 +21,7 @@ from mehvar.core.errors import Conflict, Invalid, NotFound
 from mehvar.core.permissions import Actor, require
 from mehvar.core.timeline import timeline_record
 from mehvar.customers.services import customer_record_satisfaction
+from mehvar.feedback.complaint_intake import complaint_raise_for_response
 from mehvar.feedback.errors import FeedbackErrorCode as Code
 from mehvar.feedback.links import invitation_id_from, survey_url
 from mehvar.feedback.models import (
@@ -130,16 +131,20 @@ def on_conversation_change(change: ConversationChange) -> None:
         invitation_send(survey=survey, conversation=change.conversation, at=change.at)
 
 
-def invitation_send(*, survey: Survey, conversation: Any, at: Any = None) -> Invitation | None:
+def invitation_send(*, survey: Survey, conversation: Any, at: Any = None,
+                    follow_up: bool = False) -> Invitation | None:
     """Invite the conversation's customer on the conversation's channel; None when they were
     invited within MEHVAR_SURVEY_FATIGUE_DAYS, refused surveys (consent "surveys": false) or
-    the channel cannot carry a link. Runs inside the caller's transaction."""
+    the channel cannot carry a link. A `follow_up` (after a complaint is resolved: "are you
+    satisfied now?") is not held back by the fatigue rule. Runs inside the caller's
+    transaction."""
     now = at or timezone.now()
     customer = conversation.customer
     if customer.consent.get("surveys") is False:
         return None
     since = now - timedelta(days=settings.MEHVAR_SURVEY_FATIGUE_DAYS)
-    if Invitation.objects.filter(customer_id=customer.pk, created_at__gt=since).exists():
+    if not follow_up and Invitation.objects.filter(customer_id=customer.pk,
+                                                   created_at__gt=since).exists():
         return None
     route = route_get(conversation_id=conversation.pk)
     if route is None or route.channel not in DELIVERABLE:
@@ -150,33 +155,37 @@ def invitation_send(*, survey: Survey, conversation: Any, at: Any = None) -> Inv
         conversation_id=conversation.pk, agent_id=conversation.assignee_id,
         team_id=conversation.team_id, channel=route.channel, language=language,
         created_at=now, expires_at=now + timedelta(days=settings.MEHVAR_SURVEY_LINK_DAYS))
-    text, subject = _invitation_text(survey, invitation, conversation)
+    text, subject = _invitation_text(survey, invitation, conversation, follow_up=follow_up)
     outbound_queue_system(conversation=conversation, kind="survey", channel=route.channel,
                           recipient=route.address, text=text, subject=subject)
+    after = {"invitation_id": invitation.pk, "survey_id": survey.pk, "kind": survey.kind,
+             "channel": route.channel}
     timeline_record(verb="survey.sent", actor_id=None, customer_id=customer.pk,
                     conversation_id=conversation.pk,
-                    after={"invitation_id": invitation.pk, "survey_id": survey.pk,
-                           "kind": survey.kind, "channel": route.channel})
+                    after={**after, "follow_up": True} if follow_up else after)
     return invitation
 
 
-def _invitation_text(survey: Survey, invitation: Invitation, conversation: Any
-                     ) -> tuple[str, str]:
+def _invitation_text(survey: Survey, invitation: Invitation, conversation: Any, *,
+                     follow_up: bool = False) -> tuple[str, str]:
     """The message in the customer's language: the question, and on e-mail one link per
-    score (one click answers); elsewhere one short link."""
+    score (one click answers); elsewhere one short link. A follow-up after a complaint says
+    so first."""
     texts = survey_texts(survey, invitation.language)
     low, high = SCALES[SurveyKind(survey.kind)]
     with translation.override(invitation.language):
         subject = gettext("A question about your conversation #%(id)s") % {
             "id": conversation.pk}
+        lead = ([gettext("We have worked on what went wrong. Are you satisfied now?"), ""]
+                if follow_up else [])
         if invitation.channel == "email":
-            lines = [texts["question"], ""]
+            lines = [*lead, texts["question"], ""]
             lines += [f"{score}: {survey_url(invitation.pk, score)}"
                       for score in range(low, high + 1)]
             lines += ["", gettext("%(low)s is the lowest and %(high)s the highest.")
                       % {"low": low, "high": high}]
         else:
-            lines = [texts["question"], survey_url(invitation.pk)]
+            lines = [*lead, texts["question"], survey_url(invitation.pk)]
     return "\n".join(lines), subject
 
 
@@ -226,6 +235,7 @@ def response_record(*, token: str, score: object, comment: object = "") -> Respo
     except IntegrityError as error:  # a double click raced us: the first answer stands
         raise Conflict(Code.RESPONSE_LOCKED, _("This survey was just answered.")) from error
     _record(response, "survey.answered", {})
+    complaint_raise_for_response(response=response, language=invitation.language)
     return response
 
 

@@ -1,7 +1,8 @@
 """The customer's survey page, reached by a signed link (no sign-in): mobile-friendly, in the
 customer's language and direction. A score link from an e-mail shows the page with that
 score chosen and sends it at once when scripts run; link scanners, which run none, cannot
-answer for the customer."""
+answer for the customer. The same link, under /c/, is where the customer tells what went
+wrong (a complaint)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods
 
 from mehvar.core.errors import DomainError
+from mehvar.feedback.complaint_intake import complaint_submit
 from mehvar.feedback.links import invitation_id_from
-from mehvar.feedback.models import SCALES, SurveyKind
+from mehvar.feedback.models import SCALES, ComplaintCategory, SurveyKind
 from mehvar.feedback.selectors import invitation_for_page
 from mehvar.feedback.services import response_record, survey_texts
 
@@ -65,3 +67,35 @@ def _render(request: HttpRequest, language: str, context: dict[str, Any],
 
 def _status(error: DomainError) -> int:
     return 400 if error.status == 422 else error.status
+
+
+@require_http_methods(["GET", "POST"])
+def complaint_page(request: HttpRequest, token: str) -> HttpResponse:
+    """"Something went wrong? Tell us": the customer's own complaint, through their link."""
+    try:
+        invitation = invitation_for_page(invitation_id=invitation_id_from(token))
+    except DomainError as error:
+        return _render_complaint(request, "en", {"error": error.detail}, status=error.status)
+    language = invitation.language or "en"
+    context: dict[str, Any] = {"invitation": invitation, "token": token,
+                               "category": ComplaintCategory.SERVICE.value}
+    if request.method == "POST":
+        text, category = request.POST.get("text", "")[:6000], request.POST.get("category", "")
+        try:
+            complaint_submit(token=token, text=text, category=category[:32])
+        except DomainError as error:
+            context.update(error=error.detail, text=text, category=category)
+            return _render_complaint(request, language, context, status=_status(error))
+        context["thanks"] = True
+    elif timezone.now() > invitation.expires_at:
+        context["expired"] = True
+    return _render_complaint(request, language, context)
+
+
+def _render_complaint(request: HttpRequest, language: str, context: dict[str, Any],
+                      status: int = 200) -> HttpResponse:
+    context.update(language=language, direction="rtl" if language in RTL else "ltr")
+    with translation.override(language):
+        context["categories"] = [(value, str(label))
+                                 for value, label in ComplaintCategory.choices]
+        return render(request, "feedback/complaint.html", context, status=status)

@@ -179,6 +179,9 @@ def service_event_line(event: TimelineEvent, agent: Callable[[Any], str],
         "internal_request.created": lambda: _("Internal request: %(title)s") % {
             "title": after.get("title", "")},
         "internal_request.finished": lambda: _("Internal request finished"),
+        "complaint.raised": lambda: _("Complaint raised"),
+        "complaint.resolved": lambda: _("Complaint resolved"),
+        "complaint.escalated": lambda: _("Complaint escalated to the team lead"),
     }
     line = lines.get(event.verb)
     return str(line()) if line else None
