@@ -9,17 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
+    Func,
     Q,
     QuerySet,
     Sum,
-    Value,
 )
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -98,20 +97,41 @@ class CustomerWaiting:
         return self.total_seconds // self.conversations if self.conversations else 0
 
 
+class EpochSeconds(Func):
+    """A timestamp as whole seconds since 1970, with each database's own function. Django's
+    portable datetime arithmetic runs a Python function inside SQLite, which deadlocked two
+    threads sharing the live-test connection; these are built into SQLite and PostgreSQL."""
+
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # %%%%s: the template's %% leaves %%s, which the backend's placeholder pass turns
+        # into strftime's own %s.
+        return self.as_sql(compiler, connection,
+                           template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)",
+                           **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection,
+                           template="CAST(EXTRACT(EPOCH FROM %(expressions)s) AS BIGINT)",
+                           **extra)
+
+
 def customer_waiting(*, actor: Actor, customer_id: int,
                      now: datetime | None = None) -> CustomerWaiting:
     """The customer's waiting for us across all conversations, the current waits included,
-    in one aggregate query."""
+    in one aggregate query (the current waits: their number times now, less the sum of
+    their starts, in epoch seconds)."""
     require(actor, "customer.view")
     now = now or timezone.now()
-    current = ExpressionWrapper(Value(now) - F("waiting_since"), output_field=DurationField())
+    waiting = Q(waiting_since__isnull=False)
     totals = ServiceState.objects.filter(conversation__customer_id=customer_id).aggregate(
         count=Count("conversation_id"), waited=Sum("waited_seconds"),
-        waiting=Count("conversation_id", filter=Q(waiting_since__isnull=False)),
-        current=Sum(current, filter=Q(waiting_since__isnull=False)))
-    extra = int(totals["current"].total_seconds()) if totals["current"] else 0
+        waiting=Count("conversation_id", filter=waiting),
+        starts=Sum(EpochSeconds("waiting_since"), filter=waiting))
+    current = (totals["waiting"] or 0) * int(now.timestamp()) - (totals["starts"] or 0)
     return CustomerWaiting(conversations=totals["count"] or 0,
-                           total_seconds=(totals["waited"] or 0) + max(0, extra),
+                           total_seconds=(totals["waited"] or 0) + max(0, current),
                            waiting_now=totals["waiting"] or 0)
 
 
