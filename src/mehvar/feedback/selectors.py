@@ -117,13 +117,6 @@ def response_page(*, actor: Actor, cursor: str | None, limit: int,
     return keyset_page(rows, field="answered_at", cursor=cursor, limit=limit)
 
 
-def conversation_responses(*, conversation_id: int) -> list[Response]:
-    """The survey answers about one conversation (its page shows them; the caller has read
-    the conversation through its selector)."""
-    return list(Response.objects.filter(conversation_id=conversation_id)
-                .order_by("-answered_at")[:10])
-
-
 # --- complaints ----------------------------------------------------------------------------
 
 _MONEY = DecimalField(max_digits=14, decimal_places=2)

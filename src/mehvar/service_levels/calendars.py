@@ -28,17 +28,6 @@ def schedule_of(calendar: BusinessCalendar | None) -> Schedule:
     return schedule
 
 
-def schedules_by_id(calendars: list[BusinessCalendar]) -> dict[int | None, Schedule]:
-    found: dict[int | None, Schedule] = {None: ALWAYS_OPEN}
-    for calendar in calendars:
-        found[calendar.pk] = schedule_of(calendar)
-    return found
-
-
-def default_calendar() -> BusinessCalendar | None:
-    return BusinessCalendar.objects.filter(is_default=True).first()
-
-
 def schedules_forget() -> None:
     """Drop what this process holds (tests, whose rolled-back rows reuse ids and times)."""
     _cache.clear()

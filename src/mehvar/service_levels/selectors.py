@@ -246,6 +246,3 @@ def alert_page(*, actor: Actor, cursor: str | None, limit: int) -> Page[SlaAlert
         "conversation__subject")
     return keyset_page(rows, field="created_at", cursor=cursor, limit=limit)
 
-
-def unread_alert_count(*, actor: Actor) -> int:
-    return SlaAlert.objects.filter(agent_id=actor.pk or 0, read_at__isnull=True).count()

@@ -23,7 +23,6 @@ from mehvar.service_levels.business_time import (
 from mehvar.service_levels.models import ServiceState, SlaPolicy, SlaState
 
 FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION = "first_response", "next_response", "resolution"
-TARGETS = (FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION)
 DERIVED_FIELDS = ("state", "first_response_due", "next_response_due", "resolution_due",
                   "deadline", "warn_at", "breached", "warned")
 
@@ -54,6 +53,10 @@ class Outcome:
 
     breached: list[tuple[str, datetime]] = field(default_factory=list)
     warned: list[tuple[str, datetime]] = field(default_factory=list)
+
+    def extend(self, more: Outcome) -> None:
+        self.breached += more.breached
+        self.warned += more.warned
 
 
 def _clock(policy: SlaPolicy, state: Clocks) -> dict[str, tuple[datetime, int, int]]:

@@ -88,6 +88,14 @@ def clean_ids(values: object, *, field: str, max_items: int = MAX_LIST) -> list[
     return list(dict.fromkeys(values))
 
 
+def clean_whole(value: object, *, field: str, upper: int, code: str) -> int:
+    """A whole number from 0 to `upper` (positions, percentages)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= upper:
+        raise Invalid(code, _("Give a whole number from 0 to %(max)d.") % {"max": upper},
+                      field=field)
+    return value
+
+
 def clean_minutes(value: object, *, field: str) -> int | None:
     if value is None:
         return None

@@ -21,10 +21,14 @@ from mehvar.conversations.selectors import (
     conversation_ids_after,
 )
 from mehvar.core.models import TimelineEvent
-from mehvar.core.timeline import timeline_event
 from mehvar.service_levels.config_cache import ServiceConfig, service_config
 from mehvar.service_levels.models import ServiceState
-from mehvar.service_levels.services.clocks import calendar_for, policy_for, schedule_for
+from mehvar.service_levels.services.clocks import (
+    calendar_for,
+    outcome_rows,
+    policy_for,
+    schedule_for,
+)
 from mehvar.service_levels.services.lifecycle import new_state, step
 from mehvar.service_levels.sla import Outcome, evaluate
 
@@ -87,25 +91,10 @@ def _replay(history: History, config: ServiceConfig, segments: Callable[[int], l
             status = new_status
         elif kind == "agent" and status == "new":
             status = "open"
-        _merge(outcome, step(state, KINDS[kind], status, at))
-    _merge(outcome, evaluate(state, state.policy, schedule_for(state), now))
-    return state, _breach_events(history, state, outcome)
-
-
-def _merge(total: Outcome, more: Outcome) -> None:
-    total.breached += more.breached
-    total.warned += more.warned
-
-
-def _breach_events(history: History, state: ServiceState, outcome: Outcome
-                   ) -> list[TimelineEvent]:
-    events = []
-    for target, due in outcome.breached:
-        event = timeline_event(verb="sla.breached", actor_id=None,
-                               customer_id=history.customer_id,
-                               conversation_id=history.conversation_id,
-                               after={"target": target, "due": due.isoformat(),
-                                      "policy_id": state.policy_id})
-        event.at = due
-        events.append(event)
-    return events
+        outcome.extend(step(state, KINDS[kind], status, at))
+    outcome.extend(evaluate(state, state.policy, schedule_for(state), now))
+    # Past breaches go to the timeline at their due times; past warnings and alerts do not.
+    events, _alerts = outcome_rows(state, Outcome(breached=outcome.breached),
+                                   customer_id=history.customer_id, assignee_id=None,
+                                   lead_id=None, now=now)
+    return state, events

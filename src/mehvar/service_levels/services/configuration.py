@@ -41,10 +41,12 @@ from mehvar.service_levels.validation import (
     clean_name,
     clean_strings,
     clean_text,
+    clean_whole,
 )
 
 MAX_HOLIDAYS = 366
 RECOMPUTE_TASK = "mehvar.service_levels.tasks.sla_recompute_task"
+MAX_POSITION = 10_000
 MAX_RULES = 1000  # routing rules and policies a company may keep (all tried in order)
 
 
@@ -211,12 +213,9 @@ def _clean_policy(values: Mapping[str, Any]) -> dict[str, Any]:
         if field == "name":
             cleaned[field] = clean_name(value)
         elif field in {"position", "at_risk_percent"}:
-            upper = 99 if field == "at_risk_percent" else 10_000
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= upper:
-                raise Invalid(Code.POLICY_INVALID,
-                              _("Give a whole number from 0 to %(max)d.") % {"max": upper},
-                              field=field)
-            cleaned[field] = value
+            upper = 99 if field == "at_risk_percent" else MAX_POSITION
+            cleaned[field] = clean_whole(value, field=field, upper=upper,
+                                         code=Code.POLICY_INVALID)
         elif field in {"is_active", "business_hours"}:
             cleaned[field] = bool(value)
         elif field == "tiers":
@@ -288,10 +287,8 @@ def _clean_rule(actor: Actor, values: Mapping[str, Any]) -> dict[str, Any]:
         if field == "name":
             cleaned[field] = clean_name(value)
         elif field == "position":
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10_000:
-                raise Invalid(Code.RULE_INVALID, _("Give a whole number from 0 to 10000."),
-                              field=field)
-            cleaned[field] = value
+            cleaned[field] = clean_whole(value, field=field, upper=MAX_POSITION,
+                                         code=Code.RULE_INVALID)
         elif field == "is_active":
             cleaned[field] = bool(value)
         elif field == "channels":

@@ -69,9 +69,7 @@ def step(state: ServiceState, happening: str, status: str, at: datetime) -> Outc
     schedule = schedule_for(state)
     outcome = evaluate(state, state.policy, schedule, at)
     move(state, happening, status, at)
-    after = evaluate(state, state.policy, schedule, at)
-    outcome.breached += after.breached
-    outcome.warned += after.warned
+    outcome.extend(evaluate(state, state.policy, schedule, at))
     return outcome
 
 
