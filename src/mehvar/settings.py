@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "mehvar.channels",
     "mehvar.service_levels",
     "mehvar.feedback",
+    "mehvar.intelligence",
     "mehvar.demo",
     "mehvar.web",
 ]
