@@ -168,3 +168,29 @@ def script_language(text: str) -> str:
     if greek > latin:
         return "el"
     return ""
+
+
+# --- text for the models --------------------------------------------------------------------
+
+_URL = re.compile(r"(?:\bhttps?://|\bwww\.)[^\s<>\"']+", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Emoji and pictographs (with their modifiers) stand apart as tokens of their own, so that
+# "thanks🙏" and "thanks 🙏" give the models the same word and the same emoji.
+_EMOJI_BASE = "\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF"
+_EMOJI = re.compile(
+    f"([{_EMOJI_BASE}][\U0001F3FB-\U0001F3FF\uFE0F]*"
+    f"(?:\u200D[{_EMOJI_BASE}][\U0001F3FB-\U0001F3FF\uFE0F]*)*)"
+)
+
+
+def model_text(text: str) -> str:
+    """The text the intelligence models see: URLs and e-mail addresses masked as the tokens
+    "url" and "email" (before folding, so that their letters are not read as words), emoji set
+    apart as tokens of their own, numbers kept, then `normalize_text` (the same folding as
+    search: letter variants, marks, tatweel, joiners, digits, case)."""
+    if "@" in text:
+        text = _EMAIL.sub(" email ", text)
+    if "://" in text or "www." in text or "WWW." in text:
+        text = _URL.sub(" url ", text)
+    text = _EMOJI.sub(r" \1 ", text)
+    return normalize_text(text)
