@@ -140,6 +140,11 @@ MEHVAR_PUBLIC_URL = env_str("MEHVAR_PUBLIC_URL", "http://127.0.0.1:8000").rstrip
 MEHVAR_SURVEY_FATIGUE_DAYS = env_int("MEHVAR_SURVEY_FATIGUE_DAYS", 30)
 MEHVAR_SURVEY_LINK_DAYS = env_int("MEHVAR_SURVEY_LINK_DAYS", 14)
 MEHVAR_SURVEY_EDIT_HOURS = env_int("MEHVAR_SURVEY_EDIT_HOURS", 24)
+# Feedback to product: the conversation tag that marks feedback, and the outgoing webhook.
+MEHVAR_FEEDBACK_TAG = env_str("MEHVAR_FEEDBACK_TAG", "feedback")
+MEHVAR_WEBHOOK_TIMEOUT_SECONDS = env_int("MEHVAR_WEBHOOK_TIMEOUT_SECONDS", 10)
+MEHVAR_WEBHOOK_RETRY_SECONDS = env_int("MEHVAR_WEBHOOK_RETRY_SECONDS", 60)
+MEHVAR_WEBHOOK_MAX_ATTEMPTS = env_int("MEHVAR_WEBHOOK_MAX_ATTEMPTS", 8)
 MEHVAR_COST_PER_CALL_MINUTE = Decimal(env_str("MEHVAR_COST_PER_CALL_MINUTE", "1.00"))
 
 # Channels: inbound envelopes are retried with backoff, then parked for an admin.

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from mehvar.api.api import api
 from mehvar.channels import views as channel_views
+from mehvar.feedback import pages as feedback_pages
 from mehvar.feedback import views as feedback_views
 from mehvar.service_levels import views as service_level_views
 from mehvar.web import conversation as web_conversation
@@ -49,6 +50,12 @@ urlpatterns = [
     path("s/<str:token>", feedback_views.survey_page, name="survey"),
     path("s/<str:token>/<int:score>", feedback_views.survey_page, name="survey-score"),
     path("c/<str:token>", feedback_views.complaint_page, name="complaint"),
+    path("feedback", feedback_pages.board, name="feedback-board"),
+    path("feedback/file", feedback_pages.file_page, name="feedback-file"),
+    path("feedback/figures", feedback_pages.figures_page, name="feedback-figures"),
+    path("feedback/<int:item_id>", feedback_pages.item_page, name="feedback-item"),
+    path("feedback/<int:item_id>/status", feedback_pages.item_status,
+         name="feedback-item-status"),
     path("alerts", web_service.alerts, name="alerts"),
     path("channels/inbound", channel_views.envelope_list_page, name="channels-inbound"),
     path("channels/inbound/<int:envelope_id>", channel_views.envelope_page,

@@ -66,6 +66,11 @@ ACTION_MIN_ROLE: dict[str, str] = {
     "survey.send": AGENT,
     "complaint.view": ANALYST,
     "complaint.manage": AGENT,
+    "feedback_item.view": ANALYST,
+    "feedback_item.file": AGENT,
+    "feedback_item.decide": SUPERVISOR,
+    "product_area.manage": ADMIN,
+    "webhook.manage": ADMIN,
 }
 
 

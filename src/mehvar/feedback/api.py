@@ -10,7 +10,15 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from mehvar.core.permissions import Actor
-from mehvar.feedback import complaints, selectors, services
+from mehvar.feedback import (
+    complaints,
+    product,
+    product_selectors,
+    selectors,
+    services,
+    triggers,
+    webhooks,
+)
 from mehvar.feedback.schemas import (
     ComplaintAssignIn,
     ComplaintCloseIn,
@@ -19,19 +27,36 @@ from mehvar.feedback.schemas import (
     ComplaintPageOut,
     ComplaintParams,
     ComplaintResolveIn,
+    FeedbackAttachIn,
+    FeedbackCommentOut,
+    FeedbackItemDetailOut,
+    FeedbackItemIn,
+    FeedbackPageOut,
+    FeedbackParams,
+    FeedbackStatusIn,
     FigureParams,
     FiguresOut,
     InvitationOut,
     ObjectId,
+    PageParams,
     PeriodParams,
+    ProductAreaIn,
+    ProductAreaListOut,
+    ProductAreaOut,
     RecoveryActionIn,
     RecoveryCostsOut,
     ResponsePageOut,
     ResponseParams,
+    ScheduleIn,
+    ScheduleOut,
     SurveyIn,
     SurveyListOut,
     SurveyOut,
     SurveySendIn,
+    WebhookDeliveryPageOut,
+    WebhookEndpointIn,
+    WebhookEndpointListOut,
+    WebhookEndpointOut,
 )
 
 router = Router(tags=["voice of the customer"])
@@ -167,3 +192,124 @@ def complaint_close(request: HttpRequest, complaint_id: ObjectId,
     complaints.complaint_close(actor=_actor(request), complaint_id=complaint_id,
                                **payload.dict())
     return _complaint(request, complaint_id)
+
+
+# --- relationship surveys ------------------------------------------------------------------
+
+
+@router.post("/survey-schedules", response={201: ScheduleOut},
+             operation_id="survey_schedule_create")
+def survey_schedule_create(request: HttpRequest, payload: ScheduleIn) -> Any:
+    """Admins. Every `every_days`, the survey invites the segment's customers who allow
+    surveys and were not asked within the fatigue period; the first run is due now."""
+    return Status(201, triggers.survey_schedule_save(actor=_actor(request), **payload.dict()))
+
+
+@router.put("/survey-schedules/{schedule_id}", response=ScheduleOut,
+            operation_id="survey_schedule_update")
+def survey_schedule_update(request: HttpRequest, schedule_id: ObjectId,
+                           payload: ScheduleIn) -> Any:
+    return triggers.survey_schedule_save(actor=_actor(request), schedule_id=schedule_id,
+                                         **payload.dict())
+
+
+# --- feedback to product -------------------------------------------------------------------
+
+
+@router.get("/product-areas", response=ProductAreaListOut, operation_id="product_area_list")
+def product_area_list(request: HttpRequest) -> Any:
+    return {"items": product_selectors.product_area_list(actor=_actor(request))}
+
+
+@router.post("/product-areas", response={201: ProductAreaOut},
+             operation_id="product_area_create")
+def product_area_create(request: HttpRequest, payload: ProductAreaIn) -> Any:
+    """Admins. 409 `product_area_taken` when another area has the name."""
+    return Status(201, product.product_area_save(actor=_actor(request), **payload.dict()))
+
+
+@router.put("/product-areas/{area_id}", response=ProductAreaOut,
+            operation_id="product_area_update")
+def product_area_update(request: HttpRequest, area_id: ObjectId, payload: ProductAreaIn) -> Any:
+    return product.product_area_save(actor=_actor(request), area_id=area_id, **payload.dict())
+
+
+def _item(request: HttpRequest, item_id: int) -> Any:
+    return product_selectors.feedback_item_get(actor=_actor(request), item_id=item_id)
+
+
+@router.get("/feedback-items", response=FeedbackPageOut, operation_id="feedback_item_list")
+def feedback_item_list(request: HttpRequest, params: Query[FeedbackParams]) -> Any:
+    """Newest first, by status or area, each with the number and total lifetime value of
+    the customers asking."""
+    page = product_selectors.feedback_item_page(actor=_actor(request), **params.dict())
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.post("/feedback-items", response={201: FeedbackItemDetailOut},
+             operation_id="feedback_item_create")
+def feedback_item_create(request: HttpRequest, payload: FeedbackItemIn) -> Any:
+    """Agents and up. With `response_id` (a survey answer with a comment) or
+    `conversation_id`, that comment is filed under the new item."""
+    created = product.feedback_item_create(actor=_actor(request), **payload.dict())
+    return Status(201, _item(request, created.pk))
+
+
+@router.get("/feedback-items/{item_id}", response=FeedbackItemDetailOut,
+            operation_id="feedback_item_get")
+def feedback_item_get(request: HttpRequest, item_id: ObjectId) -> Any:
+    return _item(request, item_id)
+
+
+@router.post("/feedback-items/{item_id}/comments", response={201: FeedbackCommentOut},
+             operation_id="feedback_item_attach")
+def feedback_item_attach(request: HttpRequest, item_id: ObjectId,
+                         payload: FeedbackAttachIn) -> Any:
+    """File a survey answer or a conversation under the item; a customer already asking is
+    not counted twice. 409 `feedback_already_filed` for the same answer or conversation."""
+    return Status(201, product.feedback_item_attach(actor=_actor(request), item_id=item_id,
+                                                    **payload.dict()))
+
+
+@router.post("/feedback-items/{item_id}/status", response=FeedbackItemDetailOut,
+             operation_id="feedback_item_set_status")
+def feedback_item_set_status(request: HttpRequest, item_id: ObjectId,
+                             payload: FeedbackStatusIn) -> Any:
+    """Supervisors and admins. "shipped" tells every customer who asked, once, on their
+    channel and in their language (unless their consent says "product_updates": false)."""
+    product.feedback_item_set_status(actor=_actor(request), item_id=item_id,
+                                     status=payload.status)
+    return _item(request, item_id)
+
+
+# --- webhooks ------------------------------------------------------------------------------
+
+
+@router.get("/webhooks", response=WebhookEndpointListOut, operation_id="webhook_list")
+def webhook_list(request: HttpRequest) -> Any:
+    return {"items": product_selectors.webhook_endpoint_list(actor=_actor(request))}
+
+
+@router.post("/webhooks", response={201: WebhookEndpointOut}, operation_id="webhook_create")
+def webhook_create(request: HttpRequest, payload: WebhookEndpointIn) -> Any:
+    """Admins. New and changed feedback items are POSTed as JSON, signed: see
+    docs/user/feedback-items.md."""
+    return Status(201, webhooks.webhook_endpoint_save(actor=_actor(request), **payload.dict()))
+
+
+@router.put("/webhooks/{endpoint_id}", response=WebhookEndpointOut,
+            operation_id="webhook_update")
+def webhook_update(request: HttpRequest, endpoint_id: ObjectId,
+                   payload: WebhookEndpointIn) -> Any:
+    return webhooks.webhook_endpoint_save(actor=_actor(request), endpoint_id=endpoint_id,
+                                          **payload.dict())
+
+
+@router.get("/webhooks/{endpoint_id}/deliveries", response=WebhookDeliveryPageOut,
+            operation_id="webhook_delivery_list")
+def webhook_delivery_list(request: HttpRequest, endpoint_id: ObjectId,
+                          params: Query[PageParams]) -> Any:
+    """Newest first, each with every attempt (status code, error, the answer's start)."""
+    page = product_selectors.webhook_delivery_page(actor=_actor(request),
+                                                   endpoint_id=endpoint_id, **params.dict())
+    return {"items": page.items, "next_cursor": page.next_cursor}

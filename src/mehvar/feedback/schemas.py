@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import AfterValidator, AwareDatetime, StringConstraints
@@ -24,14 +24,36 @@ class SurveyTextsIn(Schema):
     comment: Text | None = None
 
 
+Language = Literal["en", "ar", "fa", "el"]
+
+
+class QuestionTextsIn(Schema):
+    label: Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=NO_CONTROLS)]
+    options: list[Annotated[str, StringConstraints(max_length=100, pattern=NO_CONTROLS)]] = (
+        Field(default_factory=list, max_length=8))
+
+
+class QuestionIn(Schema):
+    key: Annotated[str, StringConstraints(min_length=1, max_length=40,
+                                          pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+    kind: Literal["choice", "text"]
+    texts: dict[Language, QuestionTextsIn]
+
+
 class SurveyIn(Schema):
     name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_CONTROLS)]
     kind: Kind
-    trigger: Literal["solved", "manual"] = "solved"
+    trigger: Literal["solved", "after_solved", "manual"] = "solved"
+    delay_days: int = Field(0, ge=0, le=365, description="Days to wait after solving "
+                                                          "(trigger after_solved)")
     is_active: bool = True
-    texts: dict[Literal["en", "ar", "fa", "el"], SurveyTextsIn] = Field(
+    texts: dict[Language, SurveyTextsIn] = Field(
         default_factory=dict, description='Wording per language, e.g. {"fa": {"question": '
                                           '"…", "comment": "…"}}; missing: the shipped text')
+    questions: list[QuestionIn] = Field(
+        default_factory=list, max_length=5,
+        description="Optional extra questions shown after the score: a choice (2–8 options, "
+                    "answered with the option's index) or a free text")
 
 
 class SurveySendIn(Schema):
@@ -58,8 +80,10 @@ class SurveyOut(OutSchema):
     name: str
     kind: str
     trigger: str
+    delay_days: int
     is_active: bool
     texts: dict[str, dict[str, str]]
+    questions: list[dict[str, Any]]
     created_at: datetime
     updated_at: datetime
 
@@ -86,6 +110,7 @@ class ResponseOut(OutSchema):
     kind: str
     score: int
     comment: str
+    answers: dict[str, int | str]
     customer_id: int
     conversation_id: int | None
     agent_id: int | None
@@ -251,3 +276,182 @@ class RecoveryCostOut(OutSchema):
 class RecoveryCostsOut(Schema):
     items: list[RecoveryCostOut]
     total: MoneyOut
+
+
+# --- relationship surveys ------------------------------------------------------------------
+
+
+class ScheduleIn(Schema):
+    survey_id: ObjectId
+    segment_id: ObjectId
+    every_days: int = Field(ge=1, le=366)
+    is_active: bool = True
+
+
+class ScheduleOut(OutSchema):
+    id: int
+    survey_id: int
+    segment_id: int
+    every_days: int
+    is_active: bool
+    next_run_at: datetime
+    last_run_at: datetime | None
+
+
+# --- feedback to product -------------------------------------------------------------------
+
+FeedbackStatus = Literal["new", "under_review", "planned", "shipped", "declined"]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_CONTROLS)]
+
+
+class ProductAreaIn(Schema):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_CONTROLS)]
+    description: LongText = ""
+
+
+class ProductAreaOut(OutSchema):
+    id: int
+    name: str
+    description: str
+
+
+class ProductAreaListOut(Schema):
+    items: list[ProductAreaOut]
+
+
+class FeedbackItemIn(Schema):
+    title: Title
+    description: LongText = ""
+    area_id: ObjectId | None = None
+    response_id: ObjectId | None = Field(None, description="File this survey answer's comment")
+    conversation_id: ObjectId | None = Field(None, description="File this conversation")
+    text: LongText = Field("", description="With a conversation: the customer's words to "
+                                           "file (default: their first message)")
+
+
+class FeedbackAttachIn(Schema):
+    response_id: ObjectId | None = None
+    conversation_id: ObjectId | None = None
+    text: LongText = ""
+
+
+class FeedbackStatusIn(Schema):
+    status: FeedbackStatus
+
+
+class FeedbackParams(Schema):
+    cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+    limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+    status: FeedbackStatus | None = None
+    area_id: ObjectId | None = None
+
+
+class AreaRefOut(OutSchema):
+    id: int
+    name: str
+
+
+class FeedbackItemOut(OutSchema):
+    id: int
+    title: str
+    description: str
+    status: str
+    area: AreaRefOut | None
+    customer_count: int = Field(description="Customers asking (each counts once)")
+    customer_value: MoneyOut = Field(description="Their total lifetime value")
+    created_at: datetime
+    updated_at: datetime
+    shipped_at: datetime | None
+
+
+class FeedbackPageOut(Schema):
+    items: list[FeedbackItemOut]
+    next_cursor: str | None
+
+
+class CustomerRefOut(OutSchema):
+    id: int
+    name: str
+
+
+class FeedbackCommentOut(OutSchema):
+    id: int
+    source: str
+    text: str
+    language: str
+    customer: CustomerRefOut
+    response_id: int | None
+    conversation_id: int | None
+    created_at: datetime
+
+
+class FeedbackAskerOut(OutSchema):
+    customer: CustomerRefOut
+    conversation_id: int | None
+    asked_at: datetime
+    notified_at: datetime | None
+
+
+class FeedbackItemDetailOut(FeedbackItemOut):
+    comments: Listed[FeedbackCommentOut]
+    askers: Listed[FeedbackAskerOut]
+
+
+# --- webhooks ------------------------------------------------------------------------------
+
+WebhookEventName = Literal["feedback_item.created", "feedback_item.changed"]
+
+
+class WebhookEndpointIn(Schema):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_CONTROLS)]
+    url: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=NO_CONTROLS)]
+    secret: Annotated[str, StringConstraints(min_length=16, max_length=200,
+                                             pattern=NO_CONTROLS)]
+    is_active: bool = True
+    events: list[WebhookEventName] = Field(default_factory=list, max_length=2,
+                                           description="Empty: every event")
+
+
+class WebhookEndpointOut(OutSchema):
+    """The secret is never shown back."""
+
+    id: int
+    name: str
+    url: str
+    is_active: bool
+    events: list[str]
+    created_at: datetime
+
+
+class WebhookEndpointListOut(Schema):
+    items: list[WebhookEndpointOut]
+
+
+class WebhookAttemptOut(OutSchema):
+    attempted_at: datetime
+    status_code: int | None
+    error: str
+    response_body: str
+    duration_ms: int
+
+
+class WebhookDeliveryOut(OutSchema):
+    id: int
+    delivery_id: str
+    event: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    created_at: datetime
+    finished_at: datetime | None
+    attempt_log: Listed[WebhookAttemptOut]
+
+
+class WebhookDeliveryPageOut(Schema):
+    items: list[WebhookDeliveryOut]
+    next_cursor: str | None
+
+
+class PageParams(Schema):
+    cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+    limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)

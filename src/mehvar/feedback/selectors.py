@@ -23,7 +23,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from mehvar.accounts.selectors import AGENT_NAME_FIELDS
+from mehvar.accounts.selectors import AGENT_NAME_FIELDS, agent_choices, team_choices
+from mehvar.customers.segments import segment_q
+from mehvar.customers.selectors import segment_list
 from mehvar.core.errors import NotFound
 from mehvar.core.pagination import Page, keyset_page
 from mehvar.core.permissions import Actor, require
@@ -37,6 +39,7 @@ from mehvar.feedback.models import (
     SurveyKind,
 )
 
+MAX_SEGMENTS = 50
 GROUPS = {"agent": "agent_id", "team": "team_id", "channel": "channel", "none": None}
 
 
@@ -79,6 +82,58 @@ def survey_figures(*, actor: Actor, kind: str, group_by: str = "none",
                    value=_value(kind, row)) for row in data if row["responses"]]
 
 
+@dataclass(frozen=True)
+class NamedFigure:
+    """A figure with its group's name, for the figures page."""
+
+    label: str
+    responses: int
+    value: float | None
+
+
+def survey_figures_named(*, actor: Actor, kind: str, group_by: str = "none",
+                         since: datetime | None = None, until: datetime | None = None,
+                         ) -> list[NamedFigure]:
+    """survey_figures with agents' and teams' names; by segment, one grouped query per saved
+    segment (the customers in it now)."""
+    if group_by == "segment":
+        return _segment_figures(actor=actor, kind=kind, since=since, until=until)
+    figures = survey_figures(actor=actor, kind=kind, group_by=group_by, since=since,
+                             until=until)
+    names: dict[Any, str] = {}
+    ids = [figure.group for figure in figures if figure.group is not None]
+    if group_by == "agent" and ids:
+        names = {agent.pk: agent.get_full_name() or agent.get_username()
+                 for agent in agent_choices(actor=actor)}
+    elif group_by == "team" and ids:
+        names = {team.pk: team.name for team in team_choices(actor=actor)}
+    return [NamedFigure(label=str(names.get(figure.group, figure.group))
+                        if figure.group is not None else "—",
+                        responses=figure.responses, value=figure.value) for figure in figures]
+
+
+def _segment_figures(*, actor: Actor, kind: str, since: datetime | None,
+                     until: datetime | None) -> list[NamedFigure]:
+    require(actor, "survey.view")
+    segments = segment_list(actor=actor, cursor=None, limit=MAX_SEGMENTS).items
+    customers = Response._meta.get_field("customer").related_model._default_manager
+    aggregates = {"responses": Count("pk"), "mean": Avg("score"),
+                  "high": Count("pk", filter=_high(kind)), "low": Count("pk", filter=_low(kind))}
+    found = []
+    for segment in sorted(segments, key=lambda row: row.name):
+        rows = Response.objects.filter(kind=kind, customer__in=customers.filter(
+            segment_q(segment)).values("pk"))
+        if since is not None:
+            rows = rows.filter(answered_at__gte=since)
+        if until is not None:
+            rows = rows.filter(answered_at__lt=until)
+        row = rows.aggregate(**aggregates)
+        if row["responses"]:
+            found.append(NamedFigure(label=segment.name, responses=row["responses"],
+                                     value=_value(kind, row)))
+    return found
+
+
 def _high(kind: str) -> Q:
     return Q(score__gte=9) if kind == SurveyKind.NPS else Q(score__gte=4)
 
@@ -104,10 +159,19 @@ def survey_list(*, actor: Actor) -> list[Survey]:
 
 def response_page(*, actor: Actor, cursor: str | None, limit: int,
                   conversation_id: int | None = None, customer_id: int | None = None,
-                  kind: str | None = None) -> Page[Response]:
-    """Responses newest first (for a conversation, a customer or a kind)."""
+                  kind: str | None = None, since: datetime | None = None,
+                  until: datetime | None = None) -> Page[Response]:
+    """Responses newest first (for a conversation, a customer, a kind or a period), with the
+    customer's and agent's names (one query)."""
     require(actor, "survey.view")
-    rows = Response.objects.all()
+    rows = (Response.objects.select_related("customer", "agent")
+            .only(*(field.attname for field in Response._meta.concrete_fields),
+                  "customer__id", "customer__name",
+                  *(f"agent__{name}" for name in AGENT_NAME_FIELDS)))
+    if since is not None:
+        rows = rows.filter(answered_at__gte=since)
+    if until is not None:
+        rows = rows.filter(answered_at__lt=until)
     if conversation_id is not None:
         rows = rows.filter(conversation_id=conversation_id)
     if customer_id is not None:

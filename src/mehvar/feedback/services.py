@@ -3,7 +3,7 @@ a conversation is solved, within the fatigue rule) and responses through signed 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -36,8 +36,14 @@ from mehvar.feedback.models import (
 MAX_COMMENT = 5000
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 TEXT_KEYS = ("question", "comment")
-# Channels a survey link can travel on (web chat and phone have no way to send it later).
+# Channels a survey link can travel on (phone has no way to send it later); web chat asks
+# inside the chat widget instead (feedback.chat).
 DELIVERABLE = {"email", "sms", "whatsapp", "telegram"}
+IN_CHAT = "webchat"
+MAX_QUESTIONS = 5
+MAX_OPTIONS = 8
+MAX_ANSWER = 1000
+QUESTION_KINDS = ("choice", "text")
 
 
 def default_question(kind: str) -> str:
@@ -81,10 +87,102 @@ def _clean_texts(texts: object) -> dict[str, dict[str, str]]:
     return cleaned
 
 
+def _questions_invalid(detail: Any) -> Invalid:
+    return Invalid(Code.SURVEY_INVALID, detail, field="questions")
+
+
+def _clean_questions(questions: object) -> list[dict[str, Any]]:
+    """At most five optional questions: {"key", "kind": "choice" | "text", "texts":
+    {language: {"label", "options": [...]}}}; a choice has 2 to 8 options, the same number
+    in every language."""
+    if not isinstance(questions, list | tuple) or len(questions) > MAX_QUESTIONS:
+        raise _questions_invalid(_("Give at most five extra questions."))
+    cleaned, keys = [], set()
+    for question in questions:
+        if not isinstance(question, Mapping):
+            raise _questions_invalid(_("Each extra question has a key, a kind and texts."))
+        key, kind, texts = question.get("key"), question.get("kind"), question.get("texts")
+        if (not isinstance(key, str) or not key.isascii() or not key.isidentifier()
+                or len(key) > 40 or key in keys):
+            raise _questions_invalid(_("Each extra question has its own key (letters, digits "
+                                       "and _, at most 40)."))
+        if kind not in QUESTION_KINDS:
+            raise _questions_invalid(_("An extra question is a choice or a text."))
+        if not isinstance(texts, Mapping) or not texts or any(
+                language not in LANGUAGES for language in texts):
+            raise _questions_invalid(_("Give texts per language (en, ar, fa, el)."))
+        counts, clean_texts = set(), {}
+        for language, values in texts.items():
+            label = values.get("label") if isinstance(values, Mapping) else None
+            options = values.get("options", []) if isinstance(values, Mapping) else None
+            if (not isinstance(label, str) or not label.strip() or len(label) > 300
+                    or not isinstance(options, list | tuple)
+                    or any(not isinstance(option, str) or not option.strip()
+                           or len(option) > 100 for option in options)):
+                raise _questions_invalid(_("Each question has a label of at most 300 "
+                                           "characters and options of at most 100."))
+            counts.add(len(options))
+            clean_texts[language] = {"label": label.strip(),
+                                     "options": [option.strip() for option in options]}
+        if kind == "choice" and (len(counts) != 1 or not 2 <= counts.pop() <= MAX_OPTIONS):
+            raise _questions_invalid(_("A choice has 2 to 8 options, the same number in "
+                                       "every language."))
+        keys.add(key)
+        cleaned.append({"key": key, "kind": kind, "texts": clean_texts})
+    return cleaned
+
+
+def survey_questions(survey: Survey, language: str) -> list[dict[str, Any]]:
+    """The extra questions in `language` (else English, else the first given)."""
+    shown = []
+    for question in survey.questions or []:
+        texts = question["texts"]
+        text = texts.get(language) or texts.get("en") or next(iter(texts.values()))
+        shown.append({"key": question["key"], "kind": question["kind"],
+                      "label": text["label"],
+                      "options": list(enumerate(text.get("options", [])))})
+    return shown
+
+
+def _clean_answers(survey: Survey, answers: object) -> dict[str, Any]:
+    """Answers to the extra questions, all optional: an option's index or a text."""
+    if answers is None:
+        return {}
+    if not isinstance(answers, Mapping) or len(answers) > MAX_QUESTIONS:
+        raise Invalid(Code.ANSWERS_INVALID, _("Answer the extra questions of this survey."),
+                      field="answers")
+    questions = {question["key"]: question for question in survey.questions or []}
+    cleaned: dict[str, Any] = {}
+    for key, value in answers.items():
+        question = questions.get(key)
+        if question is None:
+            raise Invalid(Code.ANSWERS_INVALID, _("This survey has no such question."),
+                          field="answers")
+        if question["kind"] == "choice":
+            options = len(next(iter(question["texts"].values()))["options"])
+            if isinstance(value, str) and value.strip().isdigit():
+                value = int(value.strip())
+            if value in ("", None):
+                continue
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < options:
+                raise Invalid(Code.ANSWERS_INVALID, _("Choose one of the options."),
+                              field="answers")
+            cleaned[key] = value
+        else:
+            if not isinstance(value, str) or len(value) > MAX_ANSWER or "\x00" in value:
+                raise Invalid(Code.ANSWERS_INVALID,
+                              _("Keep each answer under %(max)s characters.")
+                              % {"max": MAX_ANSWER}, field="answers")
+            if value.strip():
+                cleaned[key] = value.strip()
+    return cleaned
+
+
 @transaction.atomic
 def survey_save(*, actor: Actor, survey_id: int | None = None, name: str, kind: str,
                 trigger: str = SurveyTrigger.SOLVED, is_active: bool = True,
-                texts: Mapping[str, Any] | None = None) -> Survey:
+                texts: Mapping[str, Any] | None = None, delay_days: int = 0,
+                questions: Sequence[Mapping[str, Any]] | None = None) -> Survey:
     """Create (no id) or change a survey; admins only."""
     require(actor, "survey.manage")
     name = " ".join(name.split()) if isinstance(name, str) else ""
@@ -94,10 +192,17 @@ def survey_save(*, actor: Actor, survey_id: int | None = None, name: str, kind: 
     if kind not in SurveyKind.values:
         raise Invalid(Code.SURVEY_INVALID, _("The kind is csat, nps or ces."), field="kind")
     if trigger not in SurveyTrigger.values:
-        raise Invalid(Code.SURVEY_INVALID, _("The trigger is solved or manual."),
-                      field="trigger")
+        raise Invalid(Code.SURVEY_INVALID,
+                      _("The trigger is solved, after_solved or manual."), field="trigger")
+    if (not isinstance(delay_days, int) or isinstance(delay_days, bool)
+            or not 0 <= delay_days <= 365
+            or (trigger == SurveyTrigger.AFTER_SOLVED and delay_days < 1)):
+        raise Invalid(Code.SURVEY_INVALID,
+                      _("Wait 1 to 365 days after solving (0 for other triggers)."),
+                      field="delay_days")
     values = {"name": name, "kind": kind, "trigger": trigger, "is_active": bool(is_active),
-              "texts": _clean_texts(texts or {})}
+              "texts": _clean_texts(texts or {}), "delay_days": delay_days,
+              "questions": _clean_questions(questions or [])}
     if survey_id is None:
         survey = Survey.objects.create(**values)
     else:
@@ -113,7 +218,8 @@ def survey_save(*, actor: Actor, survey_id: int | None = None, name: str, kind: 
         survey.save(update_fields=[*values, "updated_at"])
     audit_record(actor_id=actor.pk, action="survey.saved", target_type="survey",
                  target_id=survey.pk, data={"name": name, "kind": kind, "trigger": trigger,
-                                            "is_active": values["is_active"]})
+                                            "is_active": values["is_active"],
+                                            "delay_days": delay_days})
     return survey
 
 
@@ -147,7 +253,7 @@ def invitation_send(*, survey: Survey, conversation: Any, at: Any = None,
                                                    created_at__gt=since).exists():
         return None
     route = route_get(conversation_id=conversation.pk)
-    if route is None or route.channel not in DELIVERABLE:
+    if route is None or route.channel not in {*DELIVERABLE, IN_CHAT}:
         return None
     language = conversation.language or customer.language or settings.LANGUAGE_CODE
     invitation = Invitation.objects.create(
@@ -155,9 +261,11 @@ def invitation_send(*, survey: Survey, conversation: Any, at: Any = None,
         conversation_id=conversation.pk, agent_id=conversation.assignee_id,
         team_id=conversation.team_id, channel=route.channel, language=language,
         created_at=now, expires_at=now + timedelta(days=settings.MEHVAR_SURVEY_LINK_DAYS))
-    text, subject = _invitation_text(survey, invitation, conversation, follow_up=follow_up)
-    outbound_queue_system(conversation=conversation, kind="survey", channel=route.channel,
-                          recipient=route.address, text=text, subject=subject)
+    if route.channel != IN_CHAT:  # the chat widget asks while the visitor is there
+        text, subject = _invitation_text(survey, invitation, conversation,
+                                         follow_up=follow_up)
+        outbound_queue_system(conversation=conversation, kind="survey", channel=route.channel,
+                              recipient=route.address, text=text, subject=subject)
     after = {"invitation_id": invitation.pk, "survey_id": survey.pk, "kind": survey.kind,
              "channel": route.channel}
     timeline_record(verb="survey.sent", actor_id=None, customer_id=customer.pk,
@@ -193,7 +301,8 @@ def _invitation_text(survey: Survey, invitation: Invitation, conversation: Any, 
 
 
 @transaction.atomic
-def response_record(*, token: str, score: object, comment: object = "") -> Response:
+def response_record(*, token: str, score: object, comment: object = "",
+                    answers: object = None) -> Response:
     """The customer's answer through their link (no agent: the signed link is the
     permission). The first answer is stored; the same link may change it until
     MEHVAR_SURVEY_EDIT_HOURS after, then it is locked. A comment alone keeps the score."""
@@ -212,6 +321,7 @@ def response_record(*, token: str, score: object, comment: object = "") -> Respo
     if not isinstance(comment, str) or len(comment) > MAX_COMMENT or "\x00" in comment:
         raise Invalid(Code.COMMENT_INVALID, _("Keep the comment under %(max)s characters.")
                       % {"max": MAX_COMMENT}, field="comment")
+    cleaned_answers = _clean_answers(invitation.survey, answers)
     existing = Response.objects.filter(invitation=invitation).first()
     if existing is None and now > invitation.expires_at:
         raise Conflict(Code.LINK_EXPIRED, _("This survey link has expired."))
@@ -221,14 +331,16 @@ def response_record(*, token: str, score: object, comment: object = "") -> Respo
                            _("This answer was given a while ago and can no longer change."))
         before = {"score": existing.score, "comment": existing.comment}
         existing.score, existing.comment = score, comment.strip()
-        existing.save(update_fields=["score", "comment"])
+        existing.answers = {**existing.answers, **cleaned_answers}
+        existing.save(update_fields=["score", "comment", "answers"])
         _record(existing, "survey.answer_changed", before)
         return existing
     try:
         with transaction.atomic():
             response = Response.objects.create(
                 invitation=invitation, kind=invitation.kind, score=score,
-                comment=comment.strip(), customer_id=invitation.customer_id,
+                comment=comment.strip(), answers=cleaned_answers,
+                customer_id=invitation.customer_id,
                 conversation_id=invitation.conversation_id, agent_id=invitation.agent_id,
                 team_id=invitation.team_id, channel=invitation.channel, answered_at=now,
                 editable_until=now + timedelta(hours=settings.MEHVAR_SURVEY_EDIT_HOURS))

@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern] = [
     path("sessions", views.sessions, name="webchat-sessions"),
     path("messages", views.messages, name="webchat-messages"),
     path("typing", views.typing, name="webchat-typing"),
+    path("survey", views.survey, name="webchat-survey"),
     path("email", views.email, name="webchat-email"),
     path("transcript", views.transcript, name="webchat-transcript"),
     path("demo", views.demo, name="webchat-demo"),

@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_safe
 
-from mehvar.channels.webchat import services
+from mehvar.channels.webchat import services, surveys
 from mehvar.channels.webchat.errors import WebchatErrorCode as Code
 from mehvar.channels.webchat.http import authenticate, json_body, visitor_api, with_cors
 from mehvar.channels.webchat.selectors import ChatMessage, chat_messages_after
@@ -53,6 +53,9 @@ WIDGET_STRINGS: dict[str, Any] = {
     "email_invalid": _("Enter a valid email address."),
     "email_nothing": _("Write a message first; then we can send you the transcript."),
     "messages_label": _("Messages"),
+    "survey_comment": _("Anything you would like to add?"),
+    "survey_send": _("Send"),
+    "survey_thanks": _("Thank you for your answer."),
 }
 
 
@@ -152,6 +155,25 @@ def _message_out(message: ChatMessage) -> dict[str, Any]:
         "created_at": message.created_at.isoformat(),
         "client_id": message.client_id,
     }
+
+
+@visitor_api(["GET", "POST"])
+def survey(request: HttpRequest) -> HttpResponse:
+    """GET: the survey of this chat once it is solved ({"survey": null} until then). POST
+    {"score", "comment"}: the visitor's answer, stored like any survey response."""
+    visit = authenticate(request)
+    session = services.chat_session_sync(visit=visit)
+    if request.method == "POST":
+        if session.conversation_id is None:
+            raise Invalid(Code.CONVERSATION_MISSING, _("This chat has no survey to answer."))
+        body = json_body(request)
+        score = surveys.chat_survey_answer(conversation_id=session.conversation_id,
+                                           score=body.get("score"),
+                                           comment=body.get("comment", ""))
+        return JsonResponse({"score": score})
+    offer = (None if session.conversation_id is None
+             else surveys.chat_survey_offer(conversation_id=session.conversation_id))
+    return JsonResponse({"survey": offer}, json_dumps_params={"ensure_ascii": False})
 
 
 @visitor_api(["POST"])

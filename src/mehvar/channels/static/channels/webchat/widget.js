@@ -23,6 +23,7 @@
   var BASE = new URL(".", script.src).href; // ".../chat/", wherever Mehvar is mounted
   var STORE_KEY = "mehvar-chat-token:" + BASE;
   var POLL_OPEN_MS = 1500;
+  var SURVEY_EVERY_POLLS = 6; // the survey is asked for on the first poll, then every sixth
   var POLL_CLOSED_MS = 15000;
   var POLL_HIDDEN_MS = 30000;
   var POLL_MAX_MS = 60000;
@@ -74,6 +75,13 @@
     ".status { margin: 0; padding-inline: 12px; font-size: 13px; color: #a11d1d; min-block-size: 0; }",
     ".status.ok { color: #0b6e4f; }",
     ".status:empty { display: none; }",
+    ".survey { margin: 0; padding: 8px 12px; border-block-start: 1px solid #ddd; }",
+    ".survey fieldset { border: 0; margin: 0; padding: 0; }",
+    ".survey legend { font-size: 14px; margin-block-end: 6px; }",
+    ".survey .scores { display: flex; flex-wrap: wrap; gap: 4px; margin-block-end: 6px; }",
+    ".survey .scores button { min-inline-size: 36px; min-block-size: 36px; }",
+    ".survey textarea { inline-size: 100%; font: inherit; }",
+    ".survey .ok { color: #0b6e4f; margin: 0; }",
     ".compose { display: flex; gap: 8px; padding: 10px 12px; border-block-start: 1px solid #d8dee4; }",
     ".compose textarea { flex: 1; resize: none; border: 1px solid #b6bec7; border-radius: 8px;",
     "  padding: 8px 10px; min-block-size: 44px; max-block-size: 120px; background: #fff; }",
@@ -197,7 +205,10 @@
 
     panel.appendChild(head);
     panel.appendChild(list);
+    // The survey, once the chat is solved: a comment (optional), then one click on a score.
+    var surveyBox = element("form", { "class": "survey", hidden: "" });
     panel.appendChild(status);
+    panel.appendChild(surveyBox);
     panel.appendChild(compose);
     panel.appendChild(email);
 
@@ -426,6 +437,52 @@
       }).finally(function () { emailButton.disabled = false; });
     });
 
+    // --- the survey ----------------------------------------------------------------------
+
+    function showSurvey(offer) {
+      if (!offer) { return; }
+      if (offer.answered) {
+        state.surveyDone = true;
+        surveyBox.textContent = "";
+        surveyBox.appendChild(element("p", { "class": "ok", role: "status" },
+          text.survey_thanks));
+        surveyBox.hidden = false;
+        return;
+      }
+      if (surveyBox.getAttribute("data-id") === String(offer.id)) { return; }
+      surveyBox.setAttribute("data-id", String(offer.id));
+      surveyBox.textContent = "";
+      var fieldset = element("fieldset", { lang: offer.language });
+      fieldset.appendChild(element("legend", { dir: "auto" }, offer.question));
+      fieldset.appendChild(element("textarea", { rows: "2", dir: "auto", maxlength: "5000",
+        "aria-label": offer.comment, placeholder: offer.comment }));
+      var scores = element("div", { "class": "scores" });
+      for (var score = offer.low; score <= offer.high; score += 1) {
+        scores.appendChild(element("button", { type: "submit", value: String(score) },
+          String(score)));
+      }
+      fieldset.appendChild(scores);
+      surveyBox.appendChild(fieldset);
+      surveyBox.hidden = false;
+    }
+
+    surveyBox.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = event.submitter;
+      if (!button || !button.value) { return; }
+      var comment = surveyBox.querySelector("textarea");
+      api("POST", "survey", { score: Number(button.value),
+        comment: comment ? comment.value : "" }).then(function () {
+        showSurvey({ answered: true });
+      }).catch(function (error) { setStatus(error.message || text.error); });
+    });
+
+    function checkSurvey() {
+      if (!state.token || state.surveyDone) { return; }
+      api("GET", "survey").then(function (data) { showSurvey(data.survey); })
+        .catch(function () { /* asked again on a later poll */ });
+    }
+
     // --- polling -------------------------------------------------------------------------
 
     function delay() {
@@ -446,6 +503,8 @@
         show(data.messages);
         state.historyShown = true;
         state.lastId = Math.max(state.lastId, data.last_id);
+        state.polls = (state.polls || 0) + 1;
+        if (state.polls % SURVEY_EVERY_POLLS === 1) { checkSurvey(); }
       }).catch(function (error) {
         if (error.status === 401) { forgetSession(); return; }
         state.failures += 1;
