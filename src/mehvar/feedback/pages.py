@@ -133,9 +133,8 @@ def _day(value: str | None, *, end: bool = False) -> datetime | None:
     day = parse_date(value or "") if value and len(value) <= 10 else None
     if day is None:
         return None
-    moment = datetime.combine(day + timedelta(days=1) if end else day, time(0),
-                              tzinfo=timezone.get_current_timezone())
-    return moment
+    return datetime.combine(day + timedelta(days=1) if end else day, time(0),
+                            tzinfo=timezone.get_current_timezone())
 
 
 @login_required

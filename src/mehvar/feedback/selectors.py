@@ -24,11 +24,11 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from mehvar.accounts.selectors import AGENT_NAME_FIELDS, agent_choices, team_choices
-from mehvar.customers.segments import segment_q
-from mehvar.customers.selectors import segment_list
 from mehvar.core.errors import NotFound
 from mehvar.core.pagination import Page, keyset_page
 from mehvar.core.permissions import Actor, require
+from mehvar.customers.segments import segment_q
+from mehvar.customers.selectors import segment_list
 from mehvar.feedback.errors import FeedbackErrorCode as Code
 from mehvar.feedback.models import (
     Complaint,
