@@ -9,7 +9,15 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from mehvar.core.env import database_config, env_bool, env_int, env_list, env_str, secret_key
+from mehvar.core.env import (
+    database_config,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    secret_key,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("MEHVAR_VAR_DIR", str(Path.cwd() / "var"))).resolve()
@@ -140,6 +148,13 @@ MEHVAR_PUBLIC_URL = env_str("MEHVAR_PUBLIC_URL", "http://127.0.0.1:8000").rstrip
 MEHVAR_SURVEY_FATIGUE_DAYS = env_int("MEHVAR_SURVEY_FATIGUE_DAYS", 30)
 MEHVAR_SURVEY_LINK_DAYS = env_int("MEHVAR_SURVEY_LINK_DAYS", 14)
 MEHVAR_SURVEY_EDIT_HOURS = env_int("MEHVAR_SURVEY_EDIT_HOURS", 24)
+
+# Intelligence: every message is enriched (language, sentiment, emotion, intent) in the
+# background; an intent below this confidence is "unknown"; satisfaction prediction switches
+# on once this many good and this many bad ratings exist.
+MEHVAR_ENRICHMENT = env_bool("MEHVAR_ENRICHMENT", True)
+MEHVAR_INTENT_MIN_CONFIDENCE = env_float("MEHVAR_INTENT_MIN_CONFIDENCE", 0.4)
+MEHVAR_SATISFACTION_MIN_RATINGS = env_int("MEHVAR_SATISFACTION_MIN_RATINGS", 200)
 # Feedback to product: the conversation tag that marks feedback, and the outgoing webhook.
 MEHVAR_FEEDBACK_TAG = env_str("MEHVAR_FEEDBACK_TAG", "feedback")
 MEHVAR_WEBHOOK_TIMEOUT_SECONDS = env_int("MEHVAR_WEBHOOK_TIMEOUT_SECONDS", 10)

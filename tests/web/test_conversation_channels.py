@@ -295,11 +295,12 @@ def test_page_queries_stay_constant_with_deliveries_and_calls(
     client = browser(agent)
     client.get(f"/conversations/{conversation.pk}")
     # session, agent, conversation + tags, thread (messages, attachments, events), agents,
-    # teams, deliveries, calls, reply route, service levels (state, hand-offs, requests)
-    with django_assert_max_num_queries(15):
+    # teams, deliveries, calls, reply route, service levels (state, hand-offs, requests),
+    # message insights, conversation insight
+    with django_assert_max_num_queries(17):
         response = client.get(f"/conversations/{conversation.pk}")
     assert response.content.decode().count('class="delivery ') == size
     # the thread alone (live updates): session, agent, conversation + tags, thread (3),
-    # deliveries, calls
-    with django_assert_max_num_queries(9):
+    # deliveries, calls, message insights
+    with django_assert_max_num_queries(10):
         client.get(f"/conversations/{conversation.pk}?fragment=thread")

@@ -74,7 +74,9 @@ class ConversationFilter:
     combine with AND; `status` accepts several values; `unassigned=True` takes precedence
     over `assignee_id`; `team_ids` keeps the conversations of any of those teams; `tag` is
     normalised as stored tags are; `mentioned_agent_id` keeps conversations with a note that
-    @mentions that agent. Unknown values match nothing."""
+    @mentions that agent; `ids_in` keeps conversations whose id is in that subquery (a
+    column of conversation ids from a context above, e.g. intelligence's insight filters).
+    Unknown values match nothing."""
 
     status: Sequence[str] | None = None
     priority: str | None = None
@@ -87,6 +89,7 @@ class ConversationFilter:
     tag: str | None = None
     unassigned: bool = False
     mentioned_agent_id: int | None = None
+    ids_in: QuerySet[Any] | None = None
 
     def apply(self, queryset: QuerySet[Conversation]) -> QuerySet[Conversation]:
         if self.status:
@@ -109,6 +112,8 @@ class ConversationFilter:
         if self.mentioned_agent_id is not None:
             queryset = queryset.filter(pk__in=Mention.objects.filter(
                 agent_id=self.mentioned_agent_id).values("conversation_id"))
+        if self.ids_in is not None:
+            queryset = queryset.filter(pk__in=self.ids_in)
         return queryset
 
 

@@ -71,6 +71,11 @@ ACTION_MIN_ROLE: dict[str, str] = {
     "feedback_item.decide": SUPERVISOR,
     "product_area.manage": ADMIN,
     "webhook.manage": ADMIN,
+    "insight.view": ANALYST,
+    "insight.correct": AGENT,
+    "intent.manage": SUPERVISOR,
+    "model.view": SUPERVISOR,
+    "model.manage": ADMIN,
 }
 
 

@@ -65,9 +65,11 @@ from mehvar.core.errors import DomainError, Invalid
 from mehvar.core.models import TimelineEvent
 from mehvar.core.permissions import can
 from mehvar.customers.selectors import customer_360
+from mehvar.intelligence.models import Intent
 from mehvar.service_levels.selectors import customer_waiting
 from mehvar.web.customer_forms import split_tags
 from mehvar.web.inbox import inbox_query
+from mehvar.web.insights import InsightView, conversation_insight_context, insight_views
 from mehvar.web.service import service_context, service_event_line
 
 THREAD_WINDOW = 50
@@ -126,35 +128,44 @@ def _thread_context(agent: Agent, conversation: Conversation,
     names = _Names(agent)
     items = [(item, None) if isinstance(item, Message) else (item, names.describe(item))
              for item in thread.items]
-    _add_facts(agent, [item for item in thread.items if isinstance(item, Message)])
-    return {"conversation": conversation, "thread": thread, "items": items}
+    intents = _add_facts(agent, [item for item in thread.items if isinstance(item, Message)])
+    return {"conversation": conversation, "thread": thread, "items": items, "intents": intents,
+            "may_correct": can(agent, "insight.correct")}
 
 
 @dataclass(frozen=True)
 class MessageFacts:
     """What the channels context knows of a message, shown beside it: the delivery of a
-    public reply, the call it records, the flags of its original."""
+    public reply, the call it records, the flags of its original; and what the intelligence
+    models found in it."""
 
     delivery: OutboundMessage | None
     call: PhoneCall | None
     call_duration: str
     flags: list[Any]
+    insight: InsightView | None
 
 
-def _add_facts(agent: Agent, messages: list[Message]) -> None:
-    """`message.facts` on every message: two queries for the whole window, whatever its
-    size (the deliveries of public agent messages, the calls)."""
+def _add_facts(agent: Agent, messages: list[Message]) -> list[Intent]:
+    """`message.facts` on every message: four queries for the whole window, whatever its
+    size (the deliveries of public agent messages, the calls, the insights and the intents
+    to correct them with). Returns those intents."""
     public_replies = [message.pk for message in messages
                       if message.author_kind == AuthorKind.AGENT and not message.is_internal]
     deliveries = deliveries_for_messages(actor=agent, message_ids=public_replies)
     calls = calls_for_messages(actor=agent, message_ids=[message.pk for message in messages])
+    insights, intents = insight_views(agent, [message.pk for message in messages
+                                              if message.author_kind != AuthorKind.SYSTEM
+                                              and not message.is_internal])
     for message in messages:
         call = calls.get(message.pk)
         # Not a column: the template reads it beside the message's own fields.
         cast(Any, message).facts = MessageFacts(
             delivery=deliveries.get(message.pk), call=call,
             call_duration=format_duration(call.duration_seconds) if call else "",
-            flags=[FLAG_LABELS.get(flag, flag) for flag in message.flags or []])
+            flags=[FLAG_LABELS.get(flag, flag) for flag in message.flags or []],
+            insight=insights.get(message.pk))
+    return intents
 
 
 def _route_context(agent: Agent, conversation: Conversation) -> dict[str, Any]:
@@ -259,6 +270,7 @@ def _page_context(request: HttpRequest, agent: Agent,
         **properties,
         **_route_context(agent, conversation),
         **service_context(agent, conversation, properties["teams"]),
+        **conversation_insight_context(agent, conversation.pk, thread["intents"]),
         "inbox": inbox, "previous_id": previous_id, "next_id": next_id,
         "version": version_of(conversation.updated_at),
         "watch_typing": conversation.channel == "webchat",

@@ -32,6 +32,12 @@ from mehvar.conversations.selectors import (
 from mehvar.core import digits
 from mehvar.core.errors import DomainError, Invalid
 from mehvar.core.permissions import can
+from mehvar.intelligence.models import RiskLevel, Sentiment
+from mehvar.intelligence.selectors import (
+    conversation_ids_with,
+    conversation_insights,
+    intent_list,
+)
 from mehvar.service_levels.models import Availability, SlaState
 from mehvar.service_levels.selectors import agent_header, sla_states_for
 
@@ -81,9 +87,14 @@ class InboxQuery:
     view: InboxView
     filters: dict[str, Any] = field(default_factory=dict)
     sort: str = "newest"
+    # sentiment, intent, risk_level: what the intelligence models found
+    insight: dict[str, str] = field(default_factory=dict)
 
     def list_filters(self, agent: Agent, team_ids: list[int]) -> dict[str, Any]:
-        return {**self.view.filters(agent, team_ids), **self.filters}
+        chosen = {**self.view.filters(agent, team_ids), **self.filters}
+        if self.insight:
+            chosen["ids_in"] = conversation_ids_with(actor=agent, **self.insight)
+        return chosen
 
 
 def inbox_query(query: QueryDict) -> InboxQuery:
@@ -112,21 +123,42 @@ def inbox_query(query: QueryDict) -> InboxQuery:
     sort = query.get("sort") or "newest"
     if sort not in SORTS:
         raise Invalid("inbox_sort_invalid", _("There is no such sort order."), field="sort")
-    return InboxQuery(view=view, filters=chosen, sort=sort)
+    return InboxQuery(view=view, filters=chosen, sort=sort, insight=_insight_filters(query))
 
 
-def _rows(conversations: Sequence[Conversation], inbox_query: str) -> list[dict[str, Any]]:
+def _insight_filters(query: QueryDict) -> dict[str, str]:
+    insight: dict[str, str] = {}
+    for name, choices in (("sentiment", Sentiment), ("risk_level", RiskLevel)):
+        value = query.get(name, "")
+        if value:
+            if value not in choices.values:
+                raise Invalid("inbox_filter_invalid",
+                              _("That filter value is not one of the choices."), field=name)
+            insight[name] = value
+    intent = query.get("intent", "").strip()[:64]
+    if intent:
+        insight["intent"] = intent
+    return insight
+
+
+def _rows(agent: Agent, conversations: Sequence[Conversation],
+          inbox_query: str) -> list[dict[str, Any]]:
     """What each table row shows, prepared once per page: choice labels from dicts built once
     (Model.get_FOO_display rebuilds them on every call), the link and the local time as text
     (template filters per cell were a third of the page's rendering time). The SLA badge's
-    state and next deadline come from service levels in one query for the page."""
+    state and next deadline come from service levels in one query for the page, the mood and
+    risk badges from intelligence in one more."""
     status, priority, channel = (dict(Status.choices), dict(Priority.choices),
                                  dict(Channel.choices))
     sla_labels = dict(SlaState.choices)
-    states = sla_states_for(conversation_ids=[conversation.pk for conversation in conversations])
+    ids = [conversation.pk for conversation in conversations]
+    states = sla_states_for(conversation_ids=ids)
+    insights = conversation_insights(actor=agent, conversation_ids=ids) if ids else {}
+    moods, risks = dict(Sentiment.choices), dict(RiskLevel.choices)
     back = urlencode({"inbox": inbox_query})
     return [{
         **_sla(states.get(conversation.pk), sla_labels),
+        **_mood(insights.get(conversation.pk), moods, risks),
         "href": f"/conversations/{conversation.pk}?{back}",
         "subject": conversation.subject,
         "tags": conversation.tag_names,
@@ -139,6 +171,13 @@ def _rows(conversations: Sequence[Conversation], inbox_query: str) -> list[dict[
         "last_message_at": conversation.last_message_at,
         "last_message_text": _local(conversation.last_message_at),
     } for conversation in conversations]
+
+
+def _mood(insight: Any, moods: dict[str, Any], risks: dict[str, Any]) -> dict[str, Any]:
+    if insight is None:
+        return {"mood": "", "risk": ""}
+    return {"mood": insight.sentiment, "mood_label": moods.get(insight.sentiment, ""),
+            "risk": insight.risk_level, "risk_label": risks.get(insight.risk_level, "")}
 
 
 def _sla(state: Any, labels: dict[str, Any]) -> dict[str, Any]:
@@ -167,7 +206,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     fragment = request.GET.get("fragment", "")
     context: dict[str, Any] = {"tabs": [(item, None) for item in VIEWS],
                                "channels": Channel.choices, "priorities": Priority.choices,
-                               "sorts": SORT_LABELS.items(), "query": request.GET}
+                               "sorts": SORT_LABELS.items(), "query": request.GET,
+                               "sentiments": Sentiment.choices, "risk_levels": RiskLevel.choices}
     try:
         chosen = inbox_query(request.GET)
         context["view"] = chosen.view
@@ -175,6 +215,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         if fragment == "tabs":
             return _tabs(request, agent, chosen, team_ids)
         context["teams"] = team_choices(actor=agent)
+        context["intents"] = intent_list(actor=agent, active_only=True)
         cursor = request.GET.get("cursor") or None
         page = conversation_list(actor=agent, cursor=cursor, limit=PAGE_SIZE,
                                  sort=chosen.sort, **chosen.list_filters(agent, team_ids))
@@ -197,7 +238,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         context["unread_alerts"] = header.unread_alerts
         context["availability_choices"] = Availability.choices
     return render(request, template, {
-        **context, "page": page, "rows": _rows(page.items, list_query.urlencode()),
+        **context, "page": page, "rows": _rows(agent, page.items, list_query.urlencode()),
         "filters": chosen.filters,
         "inbox_query": list_query.urlencode(),
         "next_url": f"?{next_query.urlencode()}" if page.next_cursor else "",
@@ -210,8 +251,11 @@ def _tabs(request: HttpRequest, agent: Agent, chosen: InboxQuery,
           team_ids: list[int]) -> HttpResponse:
     """Each view's count under the current filters: one bounded index scan per view, all in
     one round trip."""
+    insight = ({"ids_in": conversation_ids_with(actor=agent, **chosen.insight)}
+               if chosen.insight else {})
     counts = conversation_counts(actor=agent, cap=COUNT_CAP, views={
-        item.key: {**item.filters(agent, team_ids), **chosen.filters} for item in VIEWS})
+        item.key: {**item.filters(agent, team_ids), **chosen.filters, **insight}
+        for item in VIEWS})
     return render(request, "web/inbox.html#tabs", {
         "view": chosen.view, "cap": COUNT_CAP, "counted": True,
         "tabs": [(item, counts[item.key]) for item in VIEWS]})

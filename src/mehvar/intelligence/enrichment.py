@@ -1,0 +1,99 @@
+"""Enrichment: what the models find in each public message, stored with the model name and
+version, and what it adds up to for the conversation.
+
+Runs in background tasks (one per new message, and a periodic sweep for any the tasks
+missed), in batches: the models read many texts at once far faster than one by one. A
+message already enriched is left as it is, so a retried task changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from mehvar.conversations.learning_selectors import (
+    MessageText,
+    message_ids_after,
+    message_texts,
+    message_texts_after,
+)
+from mehvar.intelligence.models import MessageInsight, ModelTask
+from mehvar.intelligence.rollup import UNKNOWN_INTENT, conversations_refresh
+from mehvar.intelligence.store import current_models
+
+SWEEP_WINDOW_IDS = 5_000   # the sweep looks at this many of the newest message ids
+BATCH = 2_000
+
+
+def messages_enrich(messages: Sequence[MessageText], *, now: datetime | None = None) -> int:
+    """Enrich the messages not enriched yet and refresh their conversations' insight.
+    Returns how many messages were enriched."""
+    if not settings.MEHVAR_ENRICHMENT or not messages:
+        return 0
+    now = now or timezone.now()
+    done = set(MessageInsight.objects.filter(message_id__in=[m.id for m in messages])
+               .values_list("message_id", flat=True))
+    todo = [message for message in messages if message.id not in done]
+    if not todo:
+        return 0
+    models = current_models()
+    results = models.analyzer.analyze([message.text for message in todo])
+    threshold = settings.MEHVAR_INTENT_MIN_CONFIDENCE
+    rows = []
+    for message, found in zip(todo, results, strict=True):
+        intent, intent_score = "", 0.0
+        if message.from_customer and found.intent:
+            intent = found.intent if found.intent_score >= threshold else UNKNOWN_INTENT
+            intent_score = found.intent_score
+        versions = {task: models.label(task, found.language)
+                    for task, value in ((ModelTask.SENTIMENT, found.sentiment),
+                                        (ModelTask.EMOTION, found.emotion),
+                                        (ModelTask.INTENT, intent)) if value}
+        rows.append(MessageInsight(
+            message_id=message.id, conversation_id=message.conversation_id,
+            from_customer=message.from_customer, created_at=message.created_at,
+            language=found.language, language_confidence=round(found.language_confidence, 4),
+            sentiment=found.sentiment, sentiment_score=round(found.sentiment_score, 4),
+            emotion=found.emotion, emotion_score=round(found.emotion_score, 4),
+            intent=intent, intent_score=round(intent_score, 4),
+            model_versions=versions, analyzed_at=now))
+    with transaction.atomic():
+        MessageInsight.objects.bulk_create(rows, ignore_conflicts=True)
+        conversations_refresh({message.conversation_id for message in todo}, now=now)
+    return len(rows)
+
+
+def sweep(*, now: datetime | None = None) -> int:
+    """Enrich what the per-message tasks missed among the newest messages."""
+    if not settings.MEHVAR_ENRICHMENT:
+        return 0
+    last = message_ids_after(after_id=0, limit=1, newest=True)
+    if not last:
+        return 0
+    ids = message_ids_after(after_id=max(0, last[0] - SWEEP_WINDOW_IDS), limit=SWEEP_WINDOW_IDS)
+    done = set(MessageInsight.objects.filter(message_id__in=ids)
+               .values_list("message_id", flat=True))
+    missing = [pk for pk in ids if pk not in done]
+    enriched = 0
+    for start in range(0, len(missing), BATCH):
+        enriched += messages_enrich(message_texts(ids=missing[start:start + BATCH]), now=now)
+    return enriched
+
+
+def backfill(*, after_id: int = 0, now: datetime | None = None,
+             limit: int | None = None) -> int:
+    """Enrich every public message after `after_id` that has no insight yet, a batch at a
+    time (upgrades, imports and the demo)."""
+    enriched = 0
+    cursor = after_id
+    while True:
+        batch = message_texts_after(after_id=cursor, limit=BATCH)
+        if not batch:
+            return enriched
+        enriched += messages_enrich(batch, now=now)
+        cursor = batch[-1].id
+        if limit is not None and enriched >= limit:
+            return enriched
