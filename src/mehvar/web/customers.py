@@ -33,6 +33,7 @@ from mehvar.customers.services import (
     identity_add,
     identity_remove,
 )
+from mehvar.intelligence.selectors import sentiment_trend
 from mehvar.service_levels.selectors import customer_waiting
 from mehvar.web.customer_forms import (
     CustomerForm,
@@ -122,6 +123,8 @@ def _customer_page(request: HttpRequest, customer_id: int, *, notes_form: NotesF
     return render(request, "web/customers/detail.html", {
         "c360": c360, "customer": c360.customer, "notes_form": notes_form,
         "waiting": customer_waiting(actor=actor, customer_id=customer_id),
+        "trend": (sentiment_trend(actor=actor, customer_id=customer_id)
+                  if can(actor, "insight.view") else []),
     }, status=status)
 
 
