@@ -8,11 +8,17 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from mehvar.accounts.models import Agent, Role
 from mehvar.accounts.services import agent_create, token_create
 from mehvar.service_levels.calendars import schedules_forget
 from mehvar.service_levels.config_cache import config_forget
+
+# Property tests judge results, not speed: on a busy machine (parallel workers, CI) a slow
+# example must not fail for its time alone.
+hypothesis_settings.register_profile("mehvar", deadline=None)
+hypothesis_settings.load_profile("mehvar")
 
 
 class ApiClient:

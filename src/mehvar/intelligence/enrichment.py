@@ -23,6 +23,7 @@ from mehvar.conversations.learning_selectors import (
 from mehvar.intelligence.models import MessageInsight, ModelTask
 from mehvar.intelligence.rollup import UNKNOWN_INTENT, conversations_refresh
 from mehvar.intelligence.store import current_models
+from mehvar.service_levels.services.late_routing import conversation_route_by_intent
 
 SWEEP_WINDOW_IDS = 5_000   # the sweep looks at this many of the newest message ids
 BATCH = 2_000
@@ -62,7 +63,12 @@ def messages_enrich(messages: Sequence[MessageText], *, now: datetime | None = N
             model_versions=versions, analyzed_at=now))
     with transaction.atomic():
         MessageInsight.objects.bulk_create(rows, ignore_conflicts=True)
-        conversations_refresh({message.conversation_id for message in todo}, now=now)
+        intents = conversations_refresh({message.conversation_id for message in todo},
+                                        now=now)
+    # Rules that ask for an intent get their chance now that it is known (each conversation
+    # in its own transaction: a routing failure must not undo the insights).
+    for conversation_id, intent in intents.items():
+        conversation_route_by_intent(conversation_id=conversation_id, intent=intent, at=now)
     return len(rows)
 
 

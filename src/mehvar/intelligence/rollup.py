@@ -13,12 +13,14 @@ from mehvar.intelligence.satisfaction import risks_for
 UNKNOWN_INTENT = "unknown"
 
 
-def conversations_refresh(conversation_ids: Iterable[int], *, now: datetime) -> None:
+def conversations_refresh(conversation_ids: Iterable[int], *,
+                          now: datetime) -> dict[int, str]:
     """Each conversation's insight from its messages' (corrections first): the customer's
-    latest sentiment, the first intent the customer made clear, and the predicted risk."""
+    latest sentiment, the first intent the customer made clear, and the predicted risk.
+    Returns each conversation's intent."""
     ids = sorted(set(conversation_ids))
     if not ids:
-        return
+        return {}
     latest: dict[int, tuple[str, float]] = {}
     # (rank, intent, confidence): a correction (0) before a prediction (1) before "unknown"
     # (2); the earliest message of the best rank wins.
@@ -55,3 +57,4 @@ def conversations_refresh(conversation_ids: Iterable[int], *, now: datetime) -> 
         rows, update_conflicts=True, unique_fields=["conversation"],
         update_fields=["sentiment", "sentiment_score", "intent", "intent_score", "risk",
                        "risk_level", "risk_reasons", "risk_model", "updated_at"])
+    return {conversation_id: intent for conversation_id, (intent, _score) in intents.items()}

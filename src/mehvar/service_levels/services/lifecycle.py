@@ -76,28 +76,40 @@ def step(state: ServiceState, happening: str, status: str, at: datetime) -> Outc
 def route(change: ConversationChange, config: ServiceConfig) -> int | None:
     """Try the active routing rules in order; the first match places the conversation and the
     timeline keeps the rule and the conditions that held."""
-    rules = config.rules
-    if not rules:
+    if not config.rules:
         return None
     conversation = change.conversation
-    customer = conversation.customer
     first_text = change.message.text if change.message is not None else ""
-    facts = RoutingFacts(
+    facts = routing_facts(conversation, first_text, change.at, config,
+                          intent=str(conversation.custom_fields.get("intent", "")))
+    return place_by_rules(conversation, config.rules, facts, verb="conversation.routed")
+
+
+def routing_facts(conversation: Any, first_text: str, at: datetime, config: ServiceConfig, *,
+                  intent: str) -> RoutingFacts:
+    customer = conversation.customer
+    return RoutingFacts(
         channel=conversation.channel, language=conversation.language,
         text=routing_text(conversation.subject, first_text), tier=customer.tier,
-        intent=str(conversation.custom_fields.get("intent", "")),
+        intent=intent,
         tags=lambda: frozenset(conversation.tags.values_list("name", flat=True)),
-        in_segments=lambda ids: _segments_among(customer, ids, change.at),
-        is_open=lambda rule: is_open(schedule_of(config.calendar_of_team(rule.team_id)),
-                                     change.at),
+        in_segments=lambda ids: _segments_among(customer, ids, at),
+        is_open=lambda rule: is_open(schedule_of(config.calendar_of_team(rule.team_id)), at),
     )
+
+
+def place_by_rules(conversation: Any, rules: Sequence[RoutingRule], facts: RoutingFacts, *,
+                   verb: str, unassign: bool = False) -> int | None:
+    """Place a locked conversation by the first matching rule; its id, or None."""
     decision = decide(rules, facts)
     if decision.rule is None:
         return None
     rule = decision.rule
+    team_id = rule.team_id if rule.team_id is not None else conversation.team_id
+    moved = unassign and team_id != conversation.team_id
     conversation_place(
-        conversation=conversation, verb="conversation.routed", locked=True,
-        team_id=rule.team_id if rule.team_id is not None else conversation.team_id,
+        conversation=conversation, verb=verb, locked=True, team_id=team_id,
+        **({"assignee_id": None} if moved else {}),
         priority=rule.priority, add_tags=rule.add_tags, details=decision.details())
     return rule.pk
 
@@ -124,11 +136,14 @@ def new_state(*, started_at: datetime, by_agent: bool, rule_id: int | None,
 
 
 def _state(change: ConversationChange) -> ServiceState:
+    return state_of(change.conversation)
+
+
+def state_of(conversation: Any) -> ServiceState:
     """The conversation's state row, or a new one for a conversation older than the clocks.
     Read by hand-written SQL, its policy and calendar taken from the configuration snapshot
     (every message of every conversation passes here; the ORM's select_related cost ten
     times what the database did)."""
-    conversation = change.conversation
     key_sql, key_params = config_key_sql()
     rows = rawrow.fetch_rows(f"SELECT {_STATE_COLUMNS}, {key_sql} {_STATE_FROM}",
                              [*key_params, conversation.pk])
