@@ -18,7 +18,7 @@ from mehvar.feedback.complaint_intake import complaint_submit
 from mehvar.feedback.links import invitation_id_from
 from mehvar.feedback.models import SCALES, ComplaintCategory, SurveyKind
 from mehvar.feedback.selectors import invitation_for_page
-from mehvar.feedback.services import response_record, survey_texts
+from mehvar.feedback.services import response_record, survey_questions, survey_texts
 
 RTL = {"ar", "fa"}
 
@@ -35,7 +35,8 @@ def survey_page(request: HttpRequest, token: str, score: int | None = None) -> H
         if request.method == "POST":
             try:
                 response = response_record(token=token, score=request.POST.get("score", ""),
-                                           comment=request.POST.get("comment", "")[:6000])
+                                           comment=request.POST.get("comment", "")[:6000],
+                                           answers=_answers(request, invitation))
             except DomainError as error:
                 context.update(error=error.detail, chosen=request.POST.get("score", ""),
                                comment=request.POST.get("comment", "")[:6000])
@@ -53,12 +54,23 @@ def survey_page(request: HttpRequest, token: str, score: int | None = None) -> H
         return _render(request, language, context)
 
 
+def _answers(request: HttpRequest, invitation: Any) -> dict[str, str]:
+    """The extra questions' fields (q_<key>) that were filled in."""
+    return {question["key"]: request.POST.get(f"q_{question['key']}", "")[:1200]
+            for question in invitation.survey.questions or []
+            if request.POST.get(f"q_{question['key']}", "").strip()}
+
+
 def _render(request: HttpRequest, language: str, context: dict[str, Any],
             status: int = 200) -> HttpResponse:
     invitation = context.get("invitation")
     if invitation is not None:
         low, high = SCALES[SurveyKind(invitation.kind)]
-        context.update(texts=survey_texts(invitation.survey, language),
+        response = context.get("response")
+        given = response.answers if response is not None else {}
+        questions = [{**question, "answer": given.get(question["key"])}
+                     for question in survey_questions(invitation.survey, language)]
+        context.update(texts=survey_texts(invitation.survey, language), questions=questions,
                        scores=[str(value) for value in range(low, high + 1)])
     context.update(language=language, direction="rtl" if language in RTL else "ltr")
     with translation.override(language):
