@@ -201,26 +201,41 @@ class TextClassifier:
             (data.astype(np.float32), indices, indptr), shape=(counts.shape[0], len(self.columns))
         )
 
-    def features(self, texts: Iterable[str]) -> sp.csr_matrix:
-        """The weighted feature matrix of `texts` (one row each, one column per kept n-gram)."""
+    @property
+    def hashing_key(self) -> tuple[int, ...]:
+        """Classifiers with equal keys hash a text to the same counts (`hashed`), so a batch
+        can be hashed once for all of them."""
+        options = self.options
+        return (*options["char_ngram"], *options["word_ngram"], int(options["n_features"]))
+
+    def hashed(self, texts: Iterable[str]) -> sp.csr_matrix:
+        """The hashed n-gram counts of `texts` (before column selection and weighting)."""
         counts = self._vectorizer.transform(texts)
         counts.sum_duplicates()
-        return self._weigh(counts.tocsr())
+        return counts.tocsr()
+
+    def features(self, texts: Iterable[str]) -> sp.csr_matrix:
+        """The weighted feature matrix of `texts` (one row each, one column per kept n-gram)."""
+        return self._weigh(self.hashed(texts))
 
     def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """One row per text, one column per class (in `classes` order), summing to 1."""
         if not len(texts):
             return np.zeros((0, len(self.classes)), dtype=np.float32)
-        scores = np.asarray(self.features(texts) @ self.weights) + self.intercept
+        return self.probabilities_of_hashed(self.hashed(texts))
+
+    def probabilities_of_hashed(self, counts: sp.csr_matrix) -> npt.NDArray[np.float32]:
+        """`probabilities` from counts that `hashed` (of a classifier with the same
+        `hashing_key`) gave."""
+        scores = np.asarray(self._weigh(counts) @ self.weights) + self.intercept
         scores -= scores.max(axis=1, keepdims=True)
         np.exp(scores, out=scores)
         scores /= scores.sum(axis=1, keepdims=True)
         return scores.astype(np.float32)
 
-    def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        """The most probable label of each text and its probability; "unknown" (with that
-        probability) where it is under `unknown_below`."""
-        probabilities = self.probabilities(texts)
+    def predictions_of(self, probabilities: npt.NDArray[np.float32]) -> list[Prediction]:
+        """Predictions from rows of `probabilities`: the most probable label and its
+        probability; "unknown" (with that probability) where it is under `unknown_below`."""
         best = probabilities.argmax(axis=1) if len(probabilities) else np.zeros(0, dtype=int)
         predictions = []
         for row, index in enumerate(best):
@@ -228,6 +243,11 @@ class TextClassifier:
             below = self.unknown_below is not None and score < self.unknown_below
             predictions.append(Prediction(UNKNOWN if below else self.classes[index], score))
         return predictions
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        """The most probable label of each text and its probability; "unknown" (with that
+        probability) where it is under `unknown_below`."""
+        return self.predictions_of(self.probabilities(texts))
 
     # -------------------------------------------------------------------- serialising ---
     def to_bytes(self) -> bytes:
