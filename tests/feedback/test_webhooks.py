@@ -186,3 +186,4 @@ def test_api(api_as: Any, admin: Agent, agent: Agent, receiver: tuple[Receiver, 
             items = client.get(path).json()["items"]
         assert len(items) == size
         assert items[0]["attempt_log"][0]["status_code"] == 200
+    assert client.get("/webhooks").json()["items"][0]["failed"] == 0

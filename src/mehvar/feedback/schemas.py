@@ -421,6 +421,7 @@ class WebhookEndpointOut(OutSchema):
     is_active: bool
     events: list[str]
     created_at: datetime
+    failed: int = Field(0, description="Deliveries given up on (in the list only)")
 
 
 class WebhookEndpointListOut(Schema):
