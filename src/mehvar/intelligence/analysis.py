@@ -83,10 +83,15 @@ class Analyzer:
                     model.probabilities_of_hashed(cache.counts(model, rows))
                 )
                 for row, prediction in zip(rows, predictions, strict=True):
-                    results[row] = replace(
-                        results[row],
-                        **{field: prediction.label, f"{field}_score": prediction.score},
-                    )
+                    if field == "sentiment":
+                        results[row] = replace(
+                            results[row], sentiment=prediction.label,
+                            sentiment_score=prediction.score,
+                        )
+                    else:
+                        results[row] = replace(
+                            results[row], emotion=prediction.label, emotion_score=prediction.score
+                        )
         if self.intent is not None:
             everything = range(len(texts))
             predictions = self.intent.predictions_of(

@@ -11,15 +11,21 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from mehvar.intelligence.evaluation import DATASETS, EvaluationRow, evaluate, format_table
 
 
+class Output(Protocol):
+    def write(self, text: str, /) -> Any: ...
+
+    def flush(self) -> Any: ...
+
+
 def run_evaluate(
-    out: TextIO, *, data_dir: Path, datasets: list[str] | None, output_format: str
+    out: Output, *, data_dir: Path, datasets: list[str] | None, output_format: str
 ) -> None:
     """Write the evaluation of `datasets` (all by default) in `data_dir` to `out`: a Markdown
     table, or one JSON object per line (dataset, metric, value, texts_per_second) as each data
