@@ -155,6 +155,11 @@ MEHVAR_SURVEY_EDIT_HOURS = env_int("MEHVAR_SURVEY_EDIT_HOURS", 24)
 MEHVAR_ENRICHMENT = env_bool("MEHVAR_ENRICHMENT", True)
 MEHVAR_INTENT_MIN_CONFIDENCE = env_float("MEHVAR_INTENT_MIN_CONFIDENCE", 0.4)
 MEHVAR_SATISFACTION_MIN_RATINGS = env_int("MEHVAR_SATISFACTION_MIN_RATINGS", 200)
+# A company's own models from a local path (intelligence/backends.py): "onnx:<dir>" for
+# sentiment or intent; a sentence-transformers directory for embeddings (intent training).
+MEHVAR_SENTIMENT_MODEL = env_str("MEHVAR_SENTIMENT_MODEL", "")
+MEHVAR_INTENT_MODEL = env_str("MEHVAR_INTENT_MODEL", "")
+MEHVAR_EMBEDDINGS_MODEL = env_str("MEHVAR_EMBEDDINGS_MODEL", "")
 # Feedback to product: the conversation tag that marks feedback, and the outgoing webhook.
 MEHVAR_FEEDBACK_TAG = env_str("MEHVAR_FEEDBACK_TAG", "feedback")
 MEHVAR_WEBHOOK_TIMEOUT_SECONDS = env_int("MEHVAR_WEBHOOK_TIMEOUT_SECONDS", 10)

@@ -6,11 +6,13 @@ from mehvar.api.api import api
 from mehvar.channels import views as channel_views
 from mehvar.feedback import pages as feedback_pages
 from mehvar.feedback import views as feedback_views
+from mehvar.intelligence import views as intelligence_views
 from mehvar.service_levels import views as service_level_views
 from mehvar.web import conversation as web_conversation
 from mehvar.web import customer_merge as web_customer_merge
 from mehvar.web import customers as web_customers
 from mehvar.web import inbox as web_inbox
+from mehvar.web import insights as web_insights
 from mehvar.web import organizations as web_organizations
 from mehvar.web import requests_pages as web_requests
 from mehvar.web import search as web_search
@@ -46,6 +48,14 @@ urlpatterns = [
          name="conversation-hand-off"),
     path("conversations/<int:conversation_id>/requests", web_service.internal_request,
          name="conversation-request"),
+    path("conversations/<int:conversation_id>/messages/<int:message_id>/insight",
+         web_insights.insight_correct_view, name="insight-correct"),
+    path("intelligence/intents", intelligence_views.intents_page, name="intelligence-intents"),
+    path("intelligence/intents/<int:intent_id>", intelligence_views.intent_page,
+         name="intelligence-intent"),
+    path("intelligence/models", intelligence_views.models_page, name="intelligence-models"),
+    path("intelligence/models/action", intelligence_views.model_action,
+         name="intelligence-model-action"),
     path("account/availability", web_service.availability, name="availability"),
     path("s/<str:token>", feedback_views.survey_page, name="survey"),
     path("s/<str:token>/<int:score>", feedback_views.survey_page, name="survey-score"),

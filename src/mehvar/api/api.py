@@ -14,6 +14,7 @@ from mehvar.conversations.api import router as conversations_router
 from mehvar.core.errors import DomainError
 from mehvar.customers.api import router as customers_router
 from mehvar.feedback.api import router as feedback_router
+from mehvar.intelligence.api import router as intelligence_router
 from mehvar.search.api import router as search_router
 from mehvar.service_levels.api import router as service_levels_router
 
@@ -79,3 +80,4 @@ api.add_router("/", search_router)
 api.add_router("/", channels_router)
 api.add_router("/", service_levels_router)
 api.add_router("/", feedback_router)
+api.add_router("/", intelligence_router)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import scipy.sparse as sp
 
 from mehvar.intelligence.language import DEFAULT_LANGUAGES, detect_languages
-from mehvar.intelligence.textmodels import TextClassifier
+from mehvar.intelligence.textmodels import Prediction, TextClassifier
 
 ANY_LANGUAGE = "*"
 
@@ -79,9 +80,7 @@ class Analyzer:
                 model = self._model(models, language)
                 if model is None:
                     continue
-                predictions = model.predictions_of(
-                    model.probabilities_of_hashed(cache.counts(model, rows))
-                )
+                predictions = _predict(model, cache, texts, rows)
                 for row, prediction in zip(rows, predictions, strict=True):
                     if field == "sentiment":
                         results[row] = replace(
@@ -94,11 +93,19 @@ class Analyzer:
                         )
         if self.intent is not None:
             everything = range(len(texts))
-            predictions = self.intent.predictions_of(
-                self.intent.probabilities_of_hashed(cache.counts(self.intent, everything))
-            )
+            predictions = _predict(self.intent, cache, texts, everything)
             results = [
                 replace(result, intent=prediction.label, intent_score=prediction.score)
                 for result, prediction in zip(results, predictions, strict=True)
             ]
         return results
+
+
+def _predict(model: Any, cache: _HashCache, texts: Sequence[str],
+             rows: Sequence[int]) -> list[Prediction]:
+    """A linear model reads the batch's shared hashed counts; a company's own backend
+    (backends.py: ONNX, embeddings) reads the texts."""
+    if isinstance(model, TextClassifier):
+        return model.predictions_of(model.probabilities_of_hashed(cache.counts(model, rows)))
+    predictions: list[Prediction] = model.predict([texts[row] for row in rows])
+    return predictions

@@ -15,3 +15,4 @@ class IntelligenceErrorCode(StrEnum):
     TASK_INVALID = "model_task_invalid"
     LANGUAGE_INVALID = "model_language_invalid"
     NOT_ENOUGH_DATA = "not_enough_training_data"
+    BACKEND_UNAVAILABLE = "model_backend_unavailable"

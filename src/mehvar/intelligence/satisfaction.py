@@ -11,6 +11,7 @@ import io
 import json
 import math
 import threading
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,7 +76,7 @@ class SatisfactionModel:
                     raise ValueError("the model was trained on other features")
                 return cls(arrays["coef"].astype(float), float(arrays["intercept"][0]),
                            arrays["mean"].astype(float), arrays["scale"].astype(float))
-        except (OSError, KeyError, json.JSONDecodeError, ValueError) as error:
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as error:
             raise ValueError(f"not a satisfaction model: {error}") from error
 
     def contributions(self, rows: np.ndarray) -> np.ndarray:

@@ -147,6 +147,12 @@ def model_list(*, actor: Actor, task: str = "") -> list[TrainedModel]:
     return list(models)
 
 
+def model_versions(*, task: str = "") -> list[TrainedModel]:
+    """model_list without a permission check, for the operator's command line."""
+    models = TrainedModel.objects.only(*MODEL_FIELDS).order_by("task", "language", "-version")
+    return list(models.filter(task=task) if task else models)
+
+
 def model_get(*, actor: Actor, model_id: int) -> TrainedModel:
     require(actor, "model.view")
     model = TrainedModel.objects.only(*MODEL_FIELDS).filter(pk=model_id).first()

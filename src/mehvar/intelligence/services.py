@@ -167,6 +167,18 @@ def model_activate(*, actor: Actor, model_id: int) -> TrainedModel:
     return model
 
 
+def model_use(*, model_id: int) -> TrainedModel:
+    """The system's rollback (`mehvar models rollback`): no acting agent, audited."""
+    with transaction.atomic():
+        model = TrainedModel.objects.select_for_update().filter(pk=model_id).first()
+        if model is None:
+            raise NotFound(Code.MODEL_NOT_FOUND, _("No trained model has this id."))
+        activate(model)
+        audit_record(actor_id=None, action="model.activated", target_type="model",
+                     target_id=model.pk, data=_model_facts(model))
+    return model
+
+
 def activate(model: TrainedModel) -> None:
     """Inside the caller's transaction: `model` becomes its task and language's only active
     version."""

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 
 from mehvar.intelligence.analysis import Analyzer
+from mehvar.intelligence.backends import EmbeddingClassifier, load_backend
 from mehvar.intelligence.models import ModelTask, TrainedModel
 from mehvar.intelligence.starter import starter_model
 from mehvar.intelligence.textmodels import TextClassifier
@@ -30,7 +32,7 @@ class ModelSet:
 
 
 _lock = threading.Lock()
-_loaded: dict[str, tuple[tuple[int, ...], ModelSet]] = {}
+_loaded: dict[str, tuple[tuple[Any, ...], ModelSet]] = {}
 
 
 def languages() -> tuple[str, ...]:
@@ -39,8 +41,9 @@ def languages() -> tuple[str, ...]:
 
 def current_models() -> ModelSet:
     """The active models, from this process's copy while no version changed."""
-    active = tuple(sorted(TrainedModel.objects.filter(is_active=True, task__in=TEXT_TASKS)
-                          .values_list("pk", flat=True)))
+    active = (*sorted(TrainedModel.objects.filter(is_active=True, task__in=TEXT_TASKS)
+                      .values_list("pk", flat=True)),
+              settings.MEHVAR_SENTIMENT_MODEL, settings.MEHVAR_INTENT_MODEL)
     with _lock:
         cached = _loaded.get("text")
         if cached is not None and cached[0] == active:
@@ -57,9 +60,10 @@ def forget_loaded() -> None:
         _loaded.clear()
 
 
-def _load(active: tuple[int, ...]) -> ModelSet:
-    sentiment: dict[str, TextClassifier] = {}
-    emotion: dict[str, TextClassifier] = {}
+def _load(key: tuple[Any, ...]) -> ModelSet:
+    active = [item for item in key if isinstance(item, int)]
+    sentiment: dict[str, Any] = {}
+    emotion: dict[str, Any] = {}
     labels: dict[tuple[str, str], str] = {}
     for language in languages():
         for task, target in ((ModelTask.SENTIMENT, sentiment), (ModelTask.EMOTION, emotion)):
@@ -67,11 +71,11 @@ def _load(active: tuple[int, ...]) -> ModelSet:
             if model is not None:
                 target[language] = model
                 labels[(task, language)] = f"{task}-{language} starter"
-    intent: TextClassifier | None = None
+    intent: Any = None
     rows = TrainedModel.objects.filter(pk__in=active).only("task", "language", "version",
                                                            "blob")
     for row in rows:
-        model = TextClassifier.from_bytes(bytes(row.blob))
+        model = load_trained(row.backend, bytes(row.blob))
         labels[(row.task, row.language)] = row.label
         if row.task == ModelTask.INTENT:
             intent = model
@@ -79,15 +83,31 @@ def _load(active: tuple[int, ...]) -> ModelSet:
             sentiment[row.language or "*"] = model
         elif row.task == ModelTask.EMOTION:
             emotion[row.language or "*"] = model
+    if settings.MEHVAR_SENTIMENT_MODEL:  # a company's own model serves every language
+        backend = load_backend(settings.MEHVAR_SENTIMENT_MODEL, task=ModelTask.SENTIMENT)
+        sentiment = {"*": backend}
+        labels = {key: value for key, value in labels.items() if key[0] != ModelTask.SENTIMENT}
+        labels[(ModelTask.SENTIMENT, "")] = backend.name
+    if settings.MEHVAR_INTENT_MODEL:
+        intent = load_backend(settings.MEHVAR_INTENT_MODEL, task=ModelTask.INTENT)
+        labels[(ModelTask.INTENT, "")] = intent.name
     analyzer = Analyzer(sentiment=sentiment, emotion=emotion, intent=intent,
                         languages=languages())
     return ModelSet(analyzer=analyzer, labels=labels)
 
 
-def current_text_model(task: str, language: str) -> TextClassifier | None:
+def current_text_model(task: str, language: str) -> Any:
     """The model in use for a task and language: its active version, else the starter."""
-    blob = (TrainedModel.objects.filter(task=task, language=language, is_active=True)
-            .values_list("blob", flat=True).first())
-    if blob is not None:
-        return TextClassifier.from_bytes(bytes(blob))
+    row = (TrainedModel.objects.filter(task=task, language=language, is_active=True)
+           .values_list("backend", "blob").first())
+    if row is not None:
+        return load_trained(row[0], bytes(row[1]))
     return starter_model(task, language) if language else None
+
+
+def load_trained(backend: str, blob: bytes) -> Any:
+    """A stored version: the default linear model, or a head over a supplied embedding
+    model."""
+    if backend == "sentence-transformers":
+        return EmbeddingClassifier.from_bytes(blob)
+    return TextClassifier.from_bytes(blob)

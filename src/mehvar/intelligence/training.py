@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import Any
 
@@ -34,6 +34,12 @@ from mehvar.conversations.learning_selectors import first_customer_texts_tagged,
 from mehvar.core.errors import Invalid
 from mehvar.core.permissions import Actor, require
 from mehvar.feedback.rating_selectors import conversation_ratings
+from mehvar.intelligence.backends import (
+    BackendUnavailable,
+    EmbeddingClassifier,
+    SentenceEmbedder,
+    parse_spec,
+)
 from mehvar.intelligence.errors import IntelligenceErrorCode as Code
 from mehvar.intelligence.models import Intent, MessageInsight, ModelTask, TrainedModel
 from mehvar.intelligence.satisfaction import FEATURES, SatisfactionModel, feature_rows
@@ -46,6 +52,7 @@ TAGGED_PER_INTENT = 500
 RATED_LIMIT = 20_000
 CORRECTIONS_LIMIT = 50_000
 HELD_OUT = 0.2
+SMALL_DATA = 5_000
 
 
 def model_train(*, actor: Actor | None, task: str, language: str = "") -> TrainedModel:
@@ -121,6 +128,7 @@ def _store_text_model(actor: Actor | None, task: str, language: str, texts: list
     use on the same fifth; fit it on everything and store it, active only when it scored no
     worse (a few hundred company examples can lose to a starter model trained on more)."""
     _check_enough(labels)
+    backend, fit = _trainer(task)
     counts = Counter(labels)
     keep = [i for i, label in enumerate(labels) if counts[label] >= MIN_PER_CLASS]
     texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
@@ -129,16 +137,37 @@ def _store_text_model(actor: Actor | None, task: str, language: str, texts: list
     if len(texts) * HELD_OUT >= len(classes) and min(Counter(labels).values()) >= 3:
         train_x, test_x, train_y, test_y = train_test_split(
             texts, labels, test_size=HELD_OUT, random_state=13, stratify=labels)
-        metrics = _text_metrics(TextClassifier.train(train_x, train_y), test_x, test_y,
-                                classes)
+        metrics = _text_metrics(fit(train_x, train_y), test_x, test_y, classes)
         if current is not None:
             metrics["current_accuracy"] = _text_metrics(current, test_x, test_y,
                                                         classes)["accuracy"]
     better = metrics.get("accuracy", 1.0) >= metrics.get("current_accuracy", 0.0)
-    model = TextClassifier.train(texts, labels)
+    model = fit(texts, labels)
     return _save(actor, task=task, language=language, blob=model.to_bytes(),
                  train_size=len(texts), classes=list(model.classes), metrics=metrics,
-                 make_active=better)
+                 make_active=better, backend=backend)
+
+
+def _linear(texts: list[str], labels: list[str]) -> TextClassifier:
+    # A company starts with a handful of examples per intent: an n-gram seen once is
+    # evidence then, where the defaults (tuned on thousands of texts) would drop it.
+    options = {"min_df": 1} if len(texts) < SMALL_DATA else {}
+    return TextClassifier.train(texts, labels, **options)
+
+
+def _trainer(task: str) -> tuple[str, Callable[[list[str], list[str]], Any]]:
+    """The backend a new version is trained with: a linear head over the company's own
+    embedding model for intents when MEHVAR_EMBEDDINGS_MODEL names one, else the default
+    linear text model."""
+    if task != ModelTask.INTENT or not settings.MEHVAR_EMBEDDINGS_MODEL:
+        return "linear", _linear
+    try:
+        _kind, folder = parse_spec(f"sentence-transformers:{settings.MEHVAR_EMBEDDINGS_MODEL}")
+        embedder = SentenceEmbedder(folder)
+    except BackendUnavailable as error:
+        raise Invalid(Code.BACKEND_UNAVAILABLE, str(error)) from error
+    return "sentence-transformers", lambda texts, labels: EmbeddingClassifier.train(
+        embedder, texts, labels)
 
 
 def _text_metrics(model: TextClassifier, texts: list[str], labels: list[str],
@@ -159,8 +188,8 @@ def _text_metrics(model: TextClassifier, texts: list[str], labels: list[str],
 
 
 def _save(actor: Actor | None, *, task: str, language: str, blob: bytes, train_size: int,
-          classes: list[str], metrics: dict[str, Any], make_active: bool = True
-          ) -> TrainedModel:
+          classes: list[str], metrics: dict[str, Any], make_active: bool = True,
+          backend: str = "linear") -> TrainedModel:
     with transaction.atomic():
         # Lock the task's versions so two trainings cannot take the same number.
         list(TrainedModel.objects.select_for_update().filter(task=task, language=language)
@@ -168,7 +197,7 @@ def _save(actor: Actor | None, *, task: str, language: str, blob: bytes, train_s
         latest = (TrainedModel.objects.filter(task=task, language=language)
                   .aggregate(top=Max("version"))["top"]) or 0
         model = TrainedModel.objects.create(
-            task=task, language=language, version=latest + 1, blob=blob,
+            task=task, language=language, version=latest + 1, blob=blob, backend=backend,
             size_bytes=len(blob), train_size=train_size, classes=classes, metrics=metrics,
             trained_at=timezone.now(), trained_by_id=actor.pk if actor else None)
         if make_active:
