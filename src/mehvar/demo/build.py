@@ -33,6 +33,7 @@ from mehvar.conversations.services.messages import message_add, message_add_from
 from mehvar.core.models import TimelineEvent
 from mehvar.customers.models import Customer, Identity, Organization
 from mehvar.customers.services import customer_create, organization_create
+from mehvar.demo.intelligence import build_intelligence
 from mehvar.demo.people import (
     ADMIN_PASSWORD,
     ORGANIZATIONS,
@@ -43,6 +44,7 @@ from mehvar.demo.people import (
 from mehvar.demo.population import CustomerPlan, date_customers, plan_customers
 from mehvar.demo.scripts import ConversationPlan, schedule
 from mehvar.demo.service_levels import build_service_levels
+from mehvar.intelligence.services import enrichment_deferred
 
 ADMIN_USERNAME = "admin"
 Progress = Callable[[str], None]
@@ -107,10 +109,13 @@ def build_demo(*, seed: int, customers: int, conversations: int,
         admin = agents[ADMIN_USERNAME]
         customer_ids = _phase(progress, "Customers",
                               lambda: _customers(clock, admin, people))
-        _phase(progress, "Conversations", lambda: _conversations(
-            clock, admin, agents, teams, customer_ids, plans, progress))
+        with enrichment_deferred():  # enriched in batches at the end
+            _phase(progress, "Conversations", lambda: _conversations(
+                clock, admin, agents, teams, customer_ids, plans, progress))
         _phase(progress, "Back-dating to the last six months", lambda: _backdate(clock))
         _phase(progress, "Service levels", lambda: build_service_levels(admin, agents, teams))
+        _phase(progress, "Intents, the intent model and every message enriched",
+               lambda: build_intelligence(admin))
     return DemoCounts(
         agents=len(agents), teams=len(teams),
         organizations=len({p.organization for p in people if p.organization is not None}),

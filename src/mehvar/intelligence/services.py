@@ -5,9 +5,12 @@ enrichment (a background job) in enrichment.py."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,10 +31,27 @@ INTENT_CODE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 ENRICHED = (Happening.OPENED, Happening.CUSTOMER_MESSAGE, Happening.AGENT_REPLY)
 
 
+_deferred: ContextVar[bool] = ContextVar("enrichment_deferred", default=False)
+
+
 def on_conversation_change(change: ConversationChange) -> None:
-    """Every new public message is enriched in the background once its transaction commits."""
-    if change.message is not None and change.happening in ENRICHED:
+    """Every new public message is enriched in the background once its transaction commits
+    (not while a bulk load defers it: see enrichment_deferred)."""
+    if (change.message is not None and change.happening in ENRICHED
+            and settings.MEHVAR_ENRICHMENT and not _deferred.get()):
         enqueue_on_commit("mehvar.intelligence.tasks.enrich_message_task", change.message.pk)
+
+
+@contextmanager
+def enrichment_deferred() -> Iterator[None]:
+    """Inside: new messages queue no enrichment task each. For bulk loads (the demo,
+    imports), which enrich in batches afterwards (enrichment.backfill) — far faster than
+    one task per message."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
 
 
 # --- corrections ----------------------------------------------------------------------------
