@@ -380,7 +380,8 @@ def test_merge_is_recorded_in_the_timeline_and_the_audit_log(pair, supervisor) -
              "conversations.message.author_customer": 1, "customers.identity.customer": 2,
              "customers.customer.merged_into": 0, "channels.chatsession.customer": 0,
              "customers.customerorder.customer": 0, "feedback.invitation.customer": 0,
-             "feedback.response.customer": 0, "feedback.complaint.customer": 0}
+             "feedback.response.customer": 0, "feedback.complaint.customer": 0,
+             "feedback.feedbackasker.customer": 0, "feedback.feedbackcomment.customer": 0}
     assert (event.customer_id, event.actor_id) == (target.pk, supervisor.pk)
     assert event.before == {"source_id": source.pk, "segment_tags": ["vip", "تهران"],
                             "custom_attributes": {"city": "تهران", "plan": "gold"},

@@ -225,8 +225,8 @@ def test_customer_page_query_count_does_not_grow(
     client = browser(agent)
     client.get(f"/customers/{fatemeh.pk}")  # warm-up
     # session, agent; customer with organization, identities; conversations; counts;
-    # timeline; waiting time
-    with django_assert_num_queries(8):
+    # timeline; waiting time; sentiment trend
+    with django_assert_num_queries(9):
         response = client.get(f"/customers/{fatemeh.pk}")
     assert len(response.context["c360"].conversations.items) == size
 
