@@ -7,15 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from mehvar.accounts.models import Agent
 from mehvar.channels.models import Mailbox
+from mehvar.conversations.models import Conversation
+from mehvar.conversations.services.conversations import conversation_set_status
 from mehvar.conversations.services.messages import message_add_from_customer
 from mehvar.core.errors import Invalid
 from mehvar.feedback.links import invitation_token
 from mehvar.feedback.models import Invitation
 from mehvar.feedback.services import response_record
-from mehvar.intelligence.enrichment import backfill
+from mehvar.intelligence.enrichment import backfill, risks_refresh
 from mehvar.intelligence.models import ConversationInsight, ModelTask, TrainedModel
 from mehvar.intelligence.retraining import retrain_due
 from mehvar.intelligence.satisfaction import FEATURES, SatisfactionModel
@@ -74,6 +77,13 @@ def test_prediction_waits_for_enough_ratings_then_shows_risk_with_reasons(
     assert insight.risk_level in {"low", "medium", "high"}
     assert insight.risk_model == "satisfaction v1"
     assert all(reason["feature"] in FEATURES for reason in insight.risk_reasons)
+
+    # The sweep keeps risks current; a solved conversation has none.
+    conversation_set_status(actor=agent, status="solved",
+                            conversation=Conversation.objects.get(pk=insight.conversation_id))
+    assert risks_refresh(now=timezone.now()) >= 1
+    insight.refresh_from_db()
+    assert (insight.risk, insight.risk_level, insight.risk_reasons) == (None, "", [])
 
 
 def test_a_corrupted_satisfaction_model_is_refused() -> None:

@@ -20,13 +20,14 @@ from mehvar.conversations.learning_selectors import (
     message_texts,
     message_texts_after,
 )
-from mehvar.intelligence.models import MessageInsight, ModelTask
+from mehvar.intelligence.models import ConversationInsight, MessageInsight, ModelTask
 from mehvar.intelligence.rollup import UNKNOWN_INTENT, conversations_refresh
 from mehvar.intelligence.store import current_models
 from mehvar.service_levels.services.late_routing import conversation_route_by_intent
 
 SWEEP_WINDOW_IDS = 5_000   # the sweep looks at this many of the newest message ids
 BATCH = 2_000
+RISK_REFRESH = 500  # conversations whose risk each sweep computes again
 
 
 def messages_enrich(messages: Sequence[MessageText], *, now: datetime | None = None) -> int:
@@ -86,7 +87,17 @@ def sweep(*, now: datetime | None = None) -> int:
     enriched = 0
     for start in range(0, len(missing), BATCH):
         enriched += messages_enrich(message_texts(ids=missing[start:start + BATCH]), now=now)
+    risks_refresh(now=now or timezone.now())
     return enriched
+
+
+def risks_refresh(*, now: datetime, limit: int = RISK_REFRESH) -> int:
+    """A risk grows while the customer waits with no new message: the conversations with a
+    risk, least recently refreshed first, are computed again (a solved one loses its risk)."""
+    ids = list(ConversationInsight.objects.filter(risk__isnull=False).order_by("updated_at")
+               .values_list("conversation_id", flat=True)[:limit])
+    conversations_refresh(ids, now=now)
+    return len(ids)
 
 
 def backfill(*, after_id: int = 0, now: datetime | None = None,

@@ -18,8 +18,10 @@ logger = logging.getLogger(__name__)
 
 
 def _trained_at(task: str, language: str = "") -> datetime | None:
-    return (TrainedModel.objects.filter(task=task, language=language, is_active=True)
-            .values_list("trained_at", flat=True).first())
+    """When the latest version was trained (active or kept back for scoring worse: data it
+    saw is not news)."""
+    return (TrainedModel.objects.filter(task=task, language=language)
+            .order_by("-trained_at").values_list("trained_at", flat=True).first())
 
 
 def retrain_due() -> list[str]:
