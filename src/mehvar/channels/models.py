@@ -155,6 +155,7 @@ class OutboundKind(models.TextChoices):
     ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
     TRANSCRIPT = "transcript", _("Chat transcript")
     SURVEY = "survey", _("Survey invitation")
+    PRODUCT_UPDATE = "product_update", _("Product update")
 
 
 class OutboundMessage(models.Model):
