@@ -341,6 +341,12 @@ def segment_get(*, actor: Actor, segment_id: int) -> Segment:
     return segment
 
 
+def segment_member_ids(*, segment: Segment, now: datetime | None = None) -> QuerySet[Any]:
+    """A subquery of the segment's members' ids, for another context's filter (no role
+    check: the caller has made its own)."""
+    return Customer.objects.filter(segment_q(segment, now=now)).values("pk")
+
+
 def segment_member_count(*, actor: Actor, segment: Segment, now: datetime | None = None) -> int:
     """How many live customers are in the segment now (one query)."""
     require(actor, "segment.view")

@@ -27,8 +27,7 @@ from mehvar.accounts.selectors import AGENT_NAME_FIELDS, agent_choices, team_cho
 from mehvar.core.errors import NotFound
 from mehvar.core.pagination import Page, keyset_page
 from mehvar.core.permissions import Actor, require
-from mehvar.customers.segments import segment_q
-from mehvar.customers.selectors import segment_list
+from mehvar.customers.selectors import segment_list, segment_member_ids
 from mehvar.feedback.errors import FeedbackErrorCode as Code
 from mehvar.feedback.models import (
     Complaint,
@@ -116,13 +115,12 @@ def _segment_figures(*, actor: Actor, kind: str, since: datetime | None,
                      until: datetime | None) -> list[NamedFigure]:
     require(actor, "survey.view")
     segments = segment_list(actor=actor, cursor=None, limit=MAX_SEGMENTS).items
-    customers = Response._meta.get_field("customer").related_model._default_manager
     aggregates = {"responses": Count("pk"), "mean": Avg("score"),
                   "high": Count("pk", filter=_high(kind)), "low": Count("pk", filter=_low(kind))}
     found = []
     for segment in sorted(segments, key=lambda row: row.name):
-        rows = Response.objects.filter(kind=kind, customer__in=customers.filter(
-            segment_q(segment)).values("pk"))
+        rows = Response.objects.filter(kind=kind,
+                                       customer__in=segment_member_ids(segment=segment))
         if since is not None:
             rows = rows.filter(answered_at__gte=since)
         if until is not None:
