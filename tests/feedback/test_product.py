@@ -19,6 +19,7 @@ from mehvar.conversations.models import Conversation
 from mehvar.conversations.services.conversations import conversation_set_status
 from mehvar.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from mehvar.core.models import TimelineEvent
+from mehvar.customers.segment_services import segment_create
 from mehvar.customers.services import customer_update
 from mehvar.customers.value_services import order_record
 from mehvar.feedback.links import invitation_token
@@ -284,3 +285,7 @@ def test_pages(three: list[Any], agent: Agent, analyst: Agent, supervisor: Agent
     assert f"/conversations/{three[0].conversation_id}" in figures
     for group in ("team", "channel", "segment", "none"):
         assert reader.get(f"/feedback/figures?group_by={group}").status_code == 200
+    segment_create(actor=supervisor, name="پاسخ‌دهندگان", match="all",
+                   conditions=[{"field": "satisfaction", "op": "gte", "value": 0}])
+    by_segment = reader.get("/feedback/figures?kind=csat&group_by=segment").content.decode()
+    assert "پاسخ‌دهندگان" in by_segment
