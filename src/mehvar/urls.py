@@ -66,6 +66,7 @@ urlpatterns = [
     path("feedback/<int:item_id>", feedback_pages.item_page, name="feedback-item"),
     path("feedback/<int:item_id>/status", feedback_pages.item_status,
          name="feedback-item-status"),
+    path("feedback/<int:item_id>/edit", feedback_pages.item_edit, name="feedback-item-edit"),
     path("alerts", web_service.alerts, name="alerts"),
     path("channels/inbound", channel_views.envelope_list_page, name="channels-inbound"),
     path("channels/inbound/<int:envelope_id>", channel_views.envelope_page,

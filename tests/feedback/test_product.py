@@ -16,7 +16,10 @@ from django.utils.translation import gettext
 from mehvar.accounts.models import Agent
 from mehvar.channels.models import Mailbox, OutboundMessage
 from mehvar.conversations.models import Conversation
-from mehvar.conversations.services.conversations import conversation_set_status
+from mehvar.conversations.services.conversations import (
+    conversation_set_status,
+    conversation_set_tags,
+)
 from mehvar.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from mehvar.core.models import TimelineEvent
 from mehvar.customers.segment_services import segment_create
@@ -28,6 +31,7 @@ from mehvar.feedback.product import (
     feedback_item_attach,
     feedback_item_create,
     feedback_item_set_status,
+    feedback_item_update,
     product_area_save,
 )
 from mehvar.feedback.services import response_record, survey_save
@@ -289,3 +293,50 @@ def test_pages(three: list[Any], agent: Agent, analyst: Agent, supervisor: Agent
                    conditions=[{"field": "satisfaction", "op": "gte", "value": 0}])
     by_segment = reader.get("/feedback/figures?kind=csat&group_by=segment").content.decode()
     assert "پاسخ‌دهندگان" in by_segment
+
+
+def test_deciders_edit_an_item_and_agents_cannot(three: list[Any], agent: Agent,
+                                                 supervisor: Agent, admin: Agent,
+                                                 api_as: Any) -> None:
+    item = feedback_item_create(actor=agent, title="Δόσεις", response_id=three[0].pk)
+    area = api_as(admin).post("/product-areas", {"name": "Πληρωμές"}).json()
+    with pytest.raises(PermissionDenied):
+        feedback_item_update(actor=agent, item_id=item.pk, title="άλλο")
+    changed = feedback_item_update(actor=supervisor, item_id=item.pk,
+                                   title="  پرداخت   قسطی ", area_id=area["id"])
+    assert (changed.title, changed.area_id) == ("پرداخت قسطی", area["id"])
+    with pytest.raises(Invalid):
+        feedback_item_update(actor=supervisor, item_id=item.pk, area_id=999_999)
+    with pytest.raises(NotFound):
+        feedback_item_update(actor=supervisor, item_id=999_999, title="x")
+
+    cleared = api_as(supervisor).patch(f"/feedback-items/{item.pk}",
+                                       {"clear_area": True, "description": "Σε δόσεις"})
+    assert cleared.status_code == 200
+    assert (cleared.json()["area"], cleared.json()["description"]) == (None, "Σε δόσεις")
+    assert api_as(agent).patch(f"/feedback-items/{item.pk}", {"title": "x"}).status_code == 403
+    assert api_as(supervisor).patch(f"/feedback-items/{item.pk}",
+                                    {"title": ""}).status_code == 422
+
+    page = Client()
+    page.force_login(supervisor)
+    assert 'name="title"' in page.get(f"/feedback/{item.pk}").content.decode()
+    edited = page.post(f"/feedback/{item.pk}/edit", {"title": "Instalments", "description": "",
+                                                      "area": str(area["id"])})
+    assert edited.status_code == 302
+    item.refresh_from_db()
+    assert (item.title, item.area_id) == ("Instalments", area["id"])
+    refused = Client()
+    refused.force_login(agent)
+    assert refused.post(f"/feedback/{item.pk}/edit", {"title": "x"}).status_code == 403
+
+
+def test_the_board_lists_conversations_tagged_as_feedback(three: list[Any], agent: Agent,
+                                                          settings: Any) -> None:
+    conversation = Conversation.objects.get(pk=three[0].conversation_id)
+    conversation_set_tags(actor=agent, conversation=conversation,
+                          tags=[settings.MEHVAR_FEEDBACK_TAG])
+    client = Client()
+    client.force_login(agent)
+    board = client.get("/feedback").content.decode()
+    assert f"/feedback/file?conversation={conversation.pk}" in board

@@ -29,6 +29,7 @@ from mehvar.feedback.schemas import (
     ComplaintResolveIn,
     FeedbackAttachIn,
     FeedbackCommentOut,
+    FeedbackItemChangeIn,
     FeedbackItemDetailOut,
     FeedbackItemIn,
     FeedbackPageOut,
@@ -269,6 +270,15 @@ def feedback_item_attach(request: HttpRequest, item_id: ObjectId,
     not counted twice. 409 `feedback_already_filed` for the same answer or conversation."""
     return Status(201, product.feedback_item_attach(actor=_actor(request), item_id=item_id,
                                                     **payload.dict()))
+
+
+@router.patch("/feedback-items/{item_id}", response=FeedbackItemDetailOut,
+              operation_id="feedback_item_update")
+def feedback_item_update(request: HttpRequest, item_id: ObjectId,
+                         payload: FeedbackItemChangeIn) -> Any:
+    """Supervisors and admins: the title, description or product area."""
+    product.feedback_item_update(actor=_actor(request), item_id=item_id, **payload.dict())
+    return _item(request, item_id)
 
 
 @router.post("/feedback-items/{item_id}/status", response=FeedbackItemDetailOut,

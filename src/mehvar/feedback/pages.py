@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -54,11 +55,14 @@ def board(request: HttpRequest) -> HttpResponse:
                                                   status=status)
         unfiled = product_selectors.unfiled_comments(actor=request.user,  # type: ignore[arg-type]
                                                      cursor=None, limit=PAGE_SIZE)
+        tagged = product_selectors.tagged_conversations(actor=request.user,  # type: ignore[arg-type]
+                                                        cursor=None, limit=PAGE_SIZE)
     except DomainError as error:
         return _error(request, error)
     return render(request, "feedback/pages/board.html", {
         "groups": groups, "sort": sort if sort in product_selectors.SORTS else "customers",
         "status": status or "", "statuses": FeedbackStatus.choices, "unfiled": unfiled.items,
+        "tagged": tagged.items, "feedback_tag": settings.MEHVAR_FEEDBACK_TAG,
         "may_file": can(request.user, "feedback_item.file")})  # type: ignore[arg-type]
 
 
@@ -70,9 +74,27 @@ def item_page(request: HttpRequest, item_id: int) -> HttpResponse:
                                                    item_id=item_id)
     except DomainError as error:
         return _error(request, error)
+    may_decide = can(request.user, "feedback_item.decide")  # type: ignore[arg-type]
+    areas = (product_selectors.product_area_list(actor=request.user)  # type: ignore[arg-type]
+             if may_decide else [])
     return render(request, "feedback/pages/item.html", {
-        "item": item, "statuses": FeedbackStatus.choices,
-        "may_decide": can(request.user, "feedback_item.decide")})  # type: ignore[arg-type]
+        "item": item, "statuses": FeedbackStatus.choices, "may_decide": may_decide,
+        "areas": areas})
+
+
+@login_required
+@require_POST
+def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
+    area = request.POST.get("area", "")
+    try:
+        product.feedback_item_update(
+            actor=request.user,  # type: ignore[arg-type]
+            item_id=item_id, title=request.POST.get("title", "")[:300],
+            description=request.POST.get("description", "")[:6000],
+            area_id=_int(area), clear_area=area == "")
+    except DomainError as error:
+        return _error(request, error)
+    return HttpResponseRedirect(reverse("feedback-item", args=[item_id]))
 
 
 @login_required

@@ -223,6 +223,38 @@ def _file(item: FeedbackItem, source: dict[str, Any], *, actor: Actor,
 
 
 @transaction.atomic
+@transaction.atomic
+def feedback_item_update(*, actor: Actor, item_id: int, title: str | None = None,
+                         description: str | None = None, area_id: int | None = None,
+                         clear_area: bool = False) -> FeedbackItem:
+    """Product's wording and grouping of an item: its title, description and area (None
+    leaves a field as it is; `clear_area` takes the item out of its area)."""
+    require(actor, "feedback_item.decide")
+    item = _locked_item(item_id)
+    before: dict[str, Any] = {}
+    if title is not None:
+        cleaned = _clean_line(title, field="title", limit=MAX_TITLE)
+        if cleaned != item.title:
+            before["title"], item.title = item.title, cleaned
+    if description is not None:
+        cleaned = _clean_text(description, field="description")
+        if cleaned != item.description:
+            before["description"], item.description = item.description, cleaned
+    if clear_area or area_id is not None:
+        area = None if clear_area else _area(area_id)
+        if (area.pk if area else None) != item.area_id:
+            before["area_id"], item.area = item.area_id, area
+    if not before:
+        return item
+    item.updated_at = timezone.now()
+    fields = ["area" if field == "area_id" else field for field in before]
+    item.save(update_fields=[*fields, "updated_at"])
+    audit_record(actor_id=actor.pk, action="feedback_item.update", target_type="feedback_item",
+                 target_id=item.pk, data={"changed": sorted(before)})
+    webhook_announce(event=WebhookEvent.ITEM_CHANGED, item=item)
+    return item
+
+
 def feedback_item_set_status(*, actor: Actor, item_id: int, status: str) -> FeedbackItem:
     """Product's decision: under review, planned, shipped or declined. Shipping tells every
     customer who asked and was not told yet, on their channel, once."""

@@ -335,6 +335,13 @@ class FeedbackAttachIn(Schema):
     text: LongText = ""
 
 
+class FeedbackItemChangeIn(Schema):
+    title: Title | None = None
+    description: LongText | None = None
+    area_id: ObjectId | None = Field(None, description="Move the item to this product area")
+    clear_area: bool = Field(False, description="Take the item out of its product area")
+
+
 class FeedbackStatusIn(Schema):
     status: FeedbackStatus
 
