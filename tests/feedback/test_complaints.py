@@ -120,6 +120,35 @@ def test_a_detractor_answer_raises_a_complaint_for_the_team_lead(
 
 
 @email
+def test_a_comment_with_a_complaint_keyword_raises_a_complaint_whatever_the_score(
+    smtp: Recorder, mailbox: Mailbox, agent: Agent, admin: Agent, survey: Any,
+) -> None:
+    survey_save(actor=admin, survey_id=survey.pk, name=survey.name, kind="csat",
+                complaint_keywords=["Απαράδεκτο", "دیگر خرید نمی‌کنم", "never again"])
+    calm = solved(agent, mailbox, sender="calm@example.gr", message_id="k0@x")
+    answer(calm, 4, "Όλα καλά, ευχαριστώ")
+    assert not Complaint.objects.exists()
+
+    conversation = solved(agent, mailbox, sender="nikos@example.gr", message_id="k1@x")
+    response = answer(conversation, 5)  # the one-click score first …
+    assert not Complaint.objects.exists()
+    answer(conversation, 4, "Καλό προϊόν, αλλά ΑΠΑΡΆΔΕΚΤΟ το κούριερ!")  # … then the comment
+    complaint = Complaint.objects.get()
+    assert (complaint.severity, complaint.response_id) == ("medium", response.pk)
+    event = TimelineEvent.objects.get(verb="complaint.raised")
+    assert event.after["keyword"] == "Απαράδεκτο"
+    answer(conversation, 4, "Απαράδεκτο, το ξαναλέω")
+    assert Complaint.objects.count() == 1
+
+    persian = solved(agent, mailbox, sender="reza@example.ir", message_id="k2@x")
+    answer(persian, 3, "ديگر خريد نمي‌كنم از شما")  # Arabic yeh and kaf, no ZWNJ: same words
+    assert Complaint.objects.count() == 2
+    with pytest.raises(Invalid):
+        survey_save(actor=admin, survey_id=survey.pk, name=survey.name, kind="csat",
+                    complaint_keywords=["x" * 101])
+
+
+@email
 @pytest.mark.parametrize(("kind", "score", "severity"), [
     ("csat", 2, "medium"), ("nps", 3, "high"), ("nps", 6, "medium"), ("ces", 2, "medium"),
     ("csat", 3, None), ("nps", 7, None), ("ces", 3, None), ("csat", 5, None)])

@@ -8,7 +8,7 @@ the two never form a cycle."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mehvar.accounts.selectors import team_lead_id
 from mehvar.core.errors import Conflict, Invalid, NotFound
+from mehvar.core.text import WORD, normalize_text
 from mehvar.core.timeline import timeline_record
 from mehvar.feedback.errors import FeedbackErrorCode as Code
 from mehvar.feedback.links import invitation_id_from
@@ -93,17 +94,36 @@ def raised_after(complaint: Complaint) -> dict[str, Any]:
 # --- a detractor's survey answer -----------------------------------------------------------
 
 
-def complaint_raise_for_response(*, response: Response, language: str) -> Complaint | None:
-    """A first survey answer from a detractor opens a complaint (source survey, category
-    service), owned by the rated agent's team lead, else the agent. The answer to a
-    complaint's follow-up survey opens none: it shows on that complaint. Runs inside
-    response_record's transaction."""
-    if not is_detractor(response.kind, response.score):
+def flagged_keyword(comment: str, keywords: Sequence[str]) -> str:
+    """The first complaint keyword the comment holds (whole words, compared after Arabic,
+    Persian and Greek normalisation), or ""."""
+    if not comment or not keywords:
+        return ""
+    text = f" {' '.join(WORD.findall(normalize_text(comment)))} "
+    for keyword in keywords:
+        words = " ".join(WORD.findall(normalize_text(keyword)))
+        if words and f" {words} " in text:
+            return keyword
+    return ""
+
+
+def complaint_raise_for_response(*, response: Response, language: str,
+                                 keywords: Sequence[str] = ()) -> Complaint | None:
+    """A first survey answer from a detractor, or whose comment holds one of the survey's
+    complaint keywords, opens a complaint (source survey, category service), owned by the
+    rated agent's team lead, else the agent. The answer to a complaint's follow-up survey
+    opens none: it shows on that complaint. Runs inside response_record's transaction."""
+    detractor = is_detractor(response.kind, response.score)
+    keyword = "" if detractor else flagged_keyword(response.comment, keywords)
+    if not detractor and not keyword:
         return None
     if Complaint.objects.filter(follow_up_invitation_id=response.invitation_id).exists():
         return None
+    if Complaint.objects.filter(response_id=response.pk).exists():
+        return None  # an edited answer raises no second complaint
     now = response.answered_at
-    severity = detractor_severity(response.kind, response.score)
+    severity = (detractor_severity(response.kind, response.score) if detractor
+                else ComplaintSeverity.MEDIUM)
     complaint = Complaint.objects.create(
         customer_id=response.customer_id, conversation_id=response.conversation_id,
         response=response, source=ComplaintSource.SURVEY, category=ComplaintCategory.SERVICE,
@@ -113,7 +133,8 @@ def complaint_raise_for_response(*, response: Response, language: str) -> Compla
         due_at=complaint_due_at(severity, now), created_at=now)
     complaint_record(complaint, "complaint.raised", actor_id=None,
                      after={**raised_after(complaint), "invitation_id": response.invitation_id,
-                            "score": response.score, "kind": response.kind})
+                            "score": response.score, "kind": response.kind,
+                            **({"keyword": keyword} if keyword else {})})
     return complaint
 
 

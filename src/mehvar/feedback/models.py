@@ -38,6 +38,9 @@ class Survey(models.Model):
     # Extra optional questions shown after the score: [{"key", "kind": "choice"|"text",
     # "texts": {"fa": {"label": "...", "options": ["...", ...]}}}].
     questions = models.JSONField(_("extra questions"), default=list, blank=True)
+    # A comment holding one of these words or phrases (any language, compared after
+    # normalisation) raises a complaint whatever the score.
+    complaint_keywords = models.JSONField(_("complaint keywords"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -54,6 +54,11 @@ class SurveyIn(Schema):
         default_factory=list, max_length=5,
         description="Optional extra questions shown after the score: a choice (2–8 options, "
                     "answered with the option's index) or a free text")
+    complaint_keywords: list[Annotated[str, StringConstraints(
+        min_length=1, max_length=100, pattern=NO_CONTROLS)]] = Field(
+        default_factory=list, max_length=50,
+        description="Words or phrases (any language) that make a comment a complaint "
+                    "whatever its score")
 
 
 class SurveySendIn(Schema):
@@ -84,6 +89,7 @@ class SurveyOut(OutSchema):
     is_active: bool
     texts: dict[str, dict[str, str]]
     questions: list[dict[str, Any]]
+    complaint_keywords: list[str]
     created_at: datetime
     updated_at: datetime
 

@@ -55,6 +55,18 @@ def default_question(kind: str) -> str:
     return gettext("How satisfied are you with the help you received?")
 
 
+MAX_KEYWORDS = 50
+
+
+def _clean_keywords(keywords: object) -> list[str]:
+    if not isinstance(keywords, list | tuple) or len(keywords) > MAX_KEYWORDS or not all(
+            isinstance(word, str) and 0 < len(word.strip()) <= 100 for word in keywords):
+        raise Invalid(Code.SURVEY_INVALID,
+                      _("Give at most 50 complaint keywords of 1 to 100 characters."),
+                      field="complaint_keywords")
+    return list(dict.fromkeys(" ".join(word.split()) for word in keywords))
+
+
 def survey_texts(survey: Survey, language: str) -> dict[str, str]:
     """The question and comment prompt in `language`: the admin's wording, else shipped."""
     with translation.override(language or settings.LANGUAGE_CODE):
@@ -182,8 +194,10 @@ def _clean_answers(survey: Survey, answers: object) -> dict[str, Any]:
 def survey_save(*, actor: Actor, survey_id: int | None = None, name: str, kind: str,
                 trigger: str = SurveyTrigger.SOLVED, is_active: bool = True,
                 texts: Mapping[str, Any] | None = None, delay_days: int = 0,
-                questions: Sequence[Mapping[str, Any]] | None = None) -> Survey:
-    """Create (no id) or change a survey; admins only."""
+                questions: Sequence[Mapping[str, Any]] | None = None,
+                complaint_keywords: Sequence[str] | None = None) -> Survey:
+    """Create (no id) or change a survey; admins only. `complaint_keywords`: words or
+    phrases that make a comment a complaint whatever its score."""
     require(actor, "survey.manage")
     name = " ".join(name.split()) if isinstance(name, str) else ""
     if not name or len(name) > 100:
@@ -202,7 +216,8 @@ def survey_save(*, actor: Actor, survey_id: int | None = None, name: str, kind: 
                       field="delay_days")
     values = {"name": name, "kind": kind, "trigger": trigger, "is_active": bool(is_active),
               "texts": _clean_texts(texts or {}), "delay_days": delay_days,
-              "questions": _clean_questions(questions or [])}
+              "questions": _clean_questions(questions or []),
+              "complaint_keywords": _clean_keywords(complaint_keywords or [])}
     if survey_id is None:
         survey = Survey.objects.create(**values)
     else:
@@ -334,6 +349,9 @@ def response_record(*, token: str, score: object, comment: object = "",
         existing.answers = {**existing.answers, **cleaned_answers}
         existing.save(update_fields=["score", "comment", "answers"])
         _record(existing, "survey.answer_changed", before)
+        # A comment written after the one-click score can still flag a complaint.
+        complaint_raise_for_response(response=existing, language=invitation.language,
+                                     keywords=invitation.survey.complaint_keywords)
         return existing
     try:
         with transaction.atomic():
@@ -347,7 +365,8 @@ def response_record(*, token: str, score: object, comment: object = "",
     except IntegrityError as error:  # a double click raced us: the first answer stands
         raise Conflict(Code.RESPONSE_LOCKED, _("This survey was just answered.")) from error
     _record(response, "survey.answered", {})
-    complaint_raise_for_response(response=response, language=invitation.language)
+    complaint_raise_for_response(response=response, language=invitation.language,
+                                 keywords=invitation.survey.complaint_keywords)
     return response
 
 
