@@ -165,6 +165,8 @@ MEHVAR_FEEDBACK_TAG = env_str("MEHVAR_FEEDBACK_TAG", "feedback")
 MEHVAR_WEBHOOK_TIMEOUT_SECONDS = env_int("MEHVAR_WEBHOOK_TIMEOUT_SECONDS", 10)
 MEHVAR_WEBHOOK_RETRY_SECONDS = env_int("MEHVAR_WEBHOOK_RETRY_SECONDS", 60)
 MEHVAR_WEBHOOK_MAX_ATTEMPTS = env_int("MEHVAR_WEBHOOK_MAX_ATTEMPTS", 8)
+# Webhooks to hosts on private networks (the server's own) are refused unless allowed.
+MEHVAR_WEBHOOK_ALLOW_PRIVATE = env_bool("MEHVAR_WEBHOOK_ALLOW_PRIVATE", False)
 MEHVAR_COST_PER_CALL_MINUTE = Decimal(env_str("MEHVAR_COST_PER_CALL_MINUTE", "1.00"))
 
 # Channels: inbound envelopes are retried with backoff, then parked for an admin.

@@ -36,6 +36,12 @@ class Receiver:
         self.answers: list[int] = []
 
 
+@pytest.fixture(autouse=True)
+def _private_network_allowed(settings: Any) -> None:
+    # The receiving server runs on 127.0.0.1 in these tests; the default refuses it (below).
+    settings.MEHVAR_WEBHOOK_ALLOW_PRIVATE = True
+
+
 @pytest.fixture
 def receiver() -> Iterator[tuple[Receiver, str]]:
     state = Receiver()
@@ -187,3 +193,16 @@ def test_api(api_as: Any, admin: Agent, agent: Agent, receiver: tuple[Receiver, 
         assert len(items) == size
         assert items[0]["attempt_log"][0]["status_code"] == 200
     assert client.get("/webhooks").json()["items"][0]["failed"] == 0
+
+
+def test_a_private_address_is_refused_by_default(receiver: tuple[Receiver, str],
+                                                 admin: Agent, agent: Agent,
+                                                 settings: Any) -> None:
+    state, url = receiver
+    settings.MEHVAR_WEBHOOK_ALLOW_PRIVATE = False
+    webhook_endpoint_save(actor=admin, name="داخلی", url=url, secret="s3cret-long-enough-1")
+    feedback_item_create(actor=agent, title="Εσωτερικό")
+    assert state.requests == []
+    attempt = WebhookAttempt.objects.get()
+    assert "private address" in attempt.error
+    assert attempt.status_code is None

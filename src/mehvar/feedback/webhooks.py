@@ -11,14 +11,18 @@ so a receiver can refuse old timestamps (replays) and repeated delivery ids. A f
 timeout or an answer other than 2xx is retried with exponential backoff
 (MEHVAR_WEBHOOK_RETRY_SECONDS, doubling, at most an hour) up to MEHVAR_WEBHOOK_MAX_ATTEMPTS,
 then the delivery is failed and shown to admins. Every try is a WebhookAttempt row. Redirects
-are not followed; only http and https URLs are accepted."""
+are not followed; only http and https URLs are accepted, and a host that resolves to a
+private, loopback, link-local or reserved address is refused at every attempt (so an
+endpoint cannot reach the server's own network) unless MEHVAR_WEBHOOK_ALLOW_PRIVATE."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
+import socket
 import time
 import urllib.error
 import urllib.parse
@@ -201,8 +205,11 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str, int]:
         "X-Mehvar-Signature": signature(endpoint.secret, timestamp, body)})
     started = time.monotonic()
     try:
-        if urllib.parse.urlsplit(endpoint.url).scheme not in {"http", "https"}:
+        parts = urllib.parse.urlsplit(endpoint.url)
+        if parts.scheme not in {"http", "https"}:
             raise ValueError("only http and https URLs are sent to")
+        if not settings.MEHVAR_WEBHOOK_ALLOW_PRIVATE:
+            _refuse_private(parts.hostname or "", parts.port)
         with _OPENER.open(request, timeout=settings.MEHVAR_WEBHOOK_TIMEOUT_SECONDS) as answer:
             text = answer.read(MAX_RESPONSE_READ).decode("utf-8", "replace")
             return answer.status, text, "", _ms(started)
@@ -211,6 +218,15 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str, int]:
         return error.code, text, f"HTTP {error.code}", _ms(started)
     except (urllib.error.URLError, OSError, ValueError) as error:  # timeouts are OSErrors
         return None, "", f"{type(error).__name__}: {error}", _ms(started)
+
+
+def _refuse_private(host: str, port: int | None) -> None:
+    """ValueError when the host resolves to an address of a private network."""
+    for *_rest, address in socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP):
+        ip = ipaddress.ip_address(str(address[0]).split("%")[0])
+        if (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
+                or ip.is_multicast or ip.is_unspecified):
+            raise ValueError(f"{host} resolves to a private address ({ip}): refused")
 
 
 def _ms(started: float) -> int:
