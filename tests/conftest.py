@@ -12,6 +12,7 @@ from hypothesis import settings as hypothesis_settings
 
 from mehvar.accounts.models import Agent, Role
 from mehvar.accounts.services import agent_create, token_create
+from mehvar.intelligence.services import forget_queued
 from mehvar.service_levels.calendars import schedules_forget
 from mehvar.service_levels.config_cache import config_forget
 
@@ -57,9 +58,11 @@ class ApiClient:
 @pytest.fixture(autouse=True)
 def _forget_cached_configuration() -> None:
     """Each test starts with no routing rules, policies or calendars held in memory: a
-    rolled-back test's rows can come back with the same ids, versions and times."""
+    rolled-back test's rows can come back with the same ids, versions and times. And the
+    first new message of each test queues its enrichment at once."""
     config_forget()
     schedules_forget()
+    forget_queued()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from mehvar.conversations.services.conversations import conversation_create
 from mehvar.conversations.services.messages import message_add, message_add_from_customer
 from mehvar.core.errors import Invalid, NotFound, PermissionDenied
 from mehvar.core.models import TimelineEvent
-from mehvar.intelligence.enrichment import backfill, sweep
+from mehvar.intelligence.enrichment import backfill, enrich_new, sweep
 from mehvar.intelligence.models import (
     ConversationInsight,
     MessageInsight,
@@ -79,12 +79,17 @@ def test_a_new_message_is_enriched_after_commit_with_model_versions(
     assert summary.sentiment == insight.sentiment
     assert summary.risk is None  # no satisfaction model yet
 
-    # An agent's reply is enriched too (sentiment, no intent); an internal note is not.
+    # An agent's reply is enriched too (sentiment, no intent); an internal note is not. In
+    # the same second it queues nothing more: the five-second run (or the next task) takes
+    # every new message at once.
     with django_capture_on_commit_callbacks(execute=True):
         reply = message_add(actor=agent, conversation=conversation,
                             text="Σας ευχαριστούμε, το ελέγχουμε αμέσως.")
         message_add(actor=agent, conversation=reply.conversation, text="note",
                     is_internal=True)
+    assert not MessageInsight.objects.filter(message_id=reply.pk).exists()
+    assert enrich_new() == 1
+    assert enrich_new() == 0
     rows = MessageInsight.objects.filter(conversation_id=conversation.pk)
     assert rows.count() == 2
     answer = rows.get(message_id=reply.pk)

@@ -1,9 +1,12 @@
 """Enrichment: what the models find in each public message, stored with the model name and
 version, and what it adds up to for the conversation.
 
-Runs in background tasks (one per new message, and a periodic sweep for any the tasks
-missed), in batches: the models read many texts at once far faster than one by one. A
-message already enriched is left as it is, so a retried task changes nothing."""
+Runs in background tasks, in batches: the models read many texts at once far faster than
+one by one, and one task for many messages costs the write path one queue row instead of
+one per message. `enrich_new` takes every message after the newest enriched one (queued by
+the first new message in a second, and every five seconds); `sweep` looks further back for
+any that were missed. A message already enriched is left as it is, so a retried or
+concurrent task changes nothing."""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from mehvar.intelligence.store import current_models
 from mehvar.service_levels.services.late_routing import conversation_route_by_intent
 
 SWEEP_WINDOW_IDS = 5_000   # the sweep looks at this many of the newest message ids
+NEW_TAIL_IDS = 200         # enrich_new looks this far before the newest enriched message
 BATCH = 2_000
 RISK_REFRESH = 500  # conversations whose risk each sweep computes again
 
@@ -73,22 +77,41 @@ def messages_enrich(messages: Sequence[MessageText], *, now: datetime | None = N
     return len(rows)
 
 
+def enrich_new(*, now: datetime | None = None) -> int:
+    """Enrich the messages newer than the newest enriched one (and a short tail before it,
+    for ids committed out of order). A handful of small queries when there is nothing new."""
+    if not settings.MEHVAR_ENRICHMENT:
+        return 0
+    newest = (MessageInsight.objects.order_by("-message_id")
+              .values_list("message_id", flat=True).first()) or 0
+    return _enrich_missing(after_id=max(0, newest - NEW_TAIL_IDS), now=now)
+
+
 def sweep(*, now: datetime | None = None) -> int:
-    """Enrich what the per-message tasks missed among the newest messages."""
+    """Enrich what was missed among the newest messages (a worker was down, a task was
+    lost), and keep the risks current."""
     if not settings.MEHVAR_ENRICHMENT:
         return 0
     last = message_ids_after(after_id=0, limit=1, newest=True)
     if not last:
         return 0
-    ids = message_ids_after(after_id=max(0, last[0] - SWEEP_WINDOW_IDS), limit=SWEEP_WINDOW_IDS)
-    done = set(MessageInsight.objects.filter(message_id__in=ids)
-               .values_list("message_id", flat=True))
-    missing = [pk for pk in ids if pk not in done]
-    enriched = 0
-    for start in range(0, len(missing), BATCH):
-        enriched += messages_enrich(message_texts(ids=missing[start:start + BATCH]), now=now)
+    enriched = _enrich_missing(after_id=max(0, last[0] - SWEEP_WINDOW_IDS), now=now)
     risks_refresh(now=now or timezone.now())
     return enriched
+
+
+def _enrich_missing(*, after_id: int, now: datetime | None) -> int:
+    enriched = 0
+    while True:
+        ids = message_ids_after(after_id=after_id, limit=BATCH)
+        if not ids:
+            return enriched
+        done = set(MessageInsight.objects.filter(message_id__in=ids)
+                   .values_list("message_id", flat=True))
+        missing = [pk for pk in ids if pk not in done]
+        if missing:
+            enriched += messages_enrich(message_texts(ids=missing), now=now)
+        after_id = ids[-1]
 
 
 def risks_refresh(*, now: datetime, limit: int = RISK_REFRESH) -> int:

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from mehvar.conversations.learning_selectors import message_texts
 from mehvar.core.background import task
-from mehvar.intelligence.enrichment import messages_enrich, sweep
+from mehvar.intelligence.enrichment import enrich_new, sweep
 from mehvar.intelligence.retraining import retrain_due
 
 
 @task()
-def enrich_message_task(message_id: int) -> int:
-    """Enrich one new message (and refresh its conversation's insight)."""
-    return messages_enrich(message_texts(ids=[message_id]), now=timezone.now())
+def enrich_new_task() -> int:
+    """Enrich every message newer than the newest enriched one (queued by new messages at
+    most once a second per process, and every five seconds)."""
+    return enrich_new(now=timezone.now())
 
 
 @task()
 def enrich_sweep_task() -> int:
-    """Enrich what the per-message tasks missed (periodic, every minute)."""
+    """Enrich what was missed further back; refresh risks (periodic, every minute)."""
     return sweep(now=timezone.now())
 
 
