@@ -5,7 +5,7 @@ their own check)."""
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,7 +32,7 @@ def _public() -> Q:
     return Q(is_internal=False, author_kind__in=(AuthorKind.CUSTOMER, AuthorKind.AGENT))
 
 
-def _rows(messages: Sequence[tuple[int, int, str, str, datetime]]) -> list[MessageText]:
+def _rows(messages: Iterable[tuple[int, int, str, str, datetime]]) -> list[MessageText]:
     return [MessageText(pk, conversation_id, kind == AuthorKind.CUSTOMER, text[:TEXT_CHARS], at)
             for pk, conversation_id, kind, text, at in messages]
 

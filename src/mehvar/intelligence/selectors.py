@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf, TruncMonth
@@ -63,7 +64,7 @@ def conversation_insights(*, actor: Actor,
 
 
 def conversation_ids_with(*, actor: Actor, sentiment: str = "", intent: str = "",
-                          risk_level: str = "") -> QuerySet[ConversationInsight]:
+                          risk_level: str = "") -> QuerySet[Any]:
     """A subquery of the conversations whose insight matches, for the inbox's filters."""
     require(actor, "insight.view")
     where = Q()

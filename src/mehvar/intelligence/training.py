@@ -235,7 +235,7 @@ def _train_satisfaction(actor: Actor | None) -> TrainedModel:
         rows, targets, test_size=0.25, random_state=13, stratify=targets)
     held_out = _fit_satisfaction(train_x, train_y)
     probabilities = held_out.probabilities(test_x)
-    metrics = {
+    metrics: dict[str, Any] = {
         "test_size": len(test_y),
         "auc": round(float(roc_auc_score(test_y, probabilities)), 4),
         "accuracy": round(float(accuracy_score(test_y, probabilities >= 0.5)), 4),

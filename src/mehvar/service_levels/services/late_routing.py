@@ -10,6 +10,7 @@ old team is undone and made again in the new one) and its SLA policy is chosen a
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
@@ -75,8 +76,8 @@ def conversation_route_by_intent(*, conversation_id: int, intent: str,
     return rule_id
 
 
-def _taken_by_hand(conversation: object) -> bool:
+def _taken_by_hand(conversation: Any) -> bool:
     """Whether an agent assigned the conversation (automatic assignment records no actor)."""
-    return TimelineEvent.objects.filter(conversation_id=getattr(conversation, "pk", None),
+    return TimelineEvent.objects.filter(conversation_id=conversation.pk,
                                         verb="conversation.assigned",
                                         actor__isnull=False).exists()
