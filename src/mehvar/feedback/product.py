@@ -223,7 +223,6 @@ def _file(item: FeedbackItem, source: dict[str, Any], *, actor: Actor,
 
 
 @transaction.atomic
-@transaction.atomic
 def feedback_item_update(*, actor: Actor, item_id: int, title: str | None = None,
                          description: str | None = None, area_id: int | None = None,
                          clear_area: bool = False) -> FeedbackItem:
@@ -255,6 +254,7 @@ def feedback_item_update(*, actor: Actor, item_id: int, title: str | None = None
     return item
 
 
+@transaction.atomic
 def feedback_item_set_status(*, actor: Actor, item_id: int, status: str) -> FeedbackItem:
     """Product's decision: under review, planned, shipped or declined. Shipping tells every
     customer who asked and was not told yet, on their channel, once."""
