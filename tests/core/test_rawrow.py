@@ -57,3 +57,84 @@ def test_no_row_is_an_empty_list(db) -> None:
     sql = (f"SELECT {rawrow.columns_sql(Customer, 'c')} FROM {Customer._meta.db_table} AS c "
            "WHERE c.id = %s")
     assert rawrow.fetch_rows(sql, [-1]) == []
+
+
+# --- writes --------------------------------------------------------------------------------
+
+
+def test_an_inserted_customer_reads_back_as_the_orm_would_have_saved_it(db) -> None:
+    customer = Customer(
+        name="مریم احمدی", name_key="مریم احمدی", language="fa", time_zone="Asia/Tehran",
+        segment_tags=["vip", "مشتری ویژه"], lifetime_value=Decimal("990.25"),
+        custom_attributes={"شهر": "اصفهان", "nested": {"κωδικός": "ΑΒΓ-7"}},
+        consent={"email": True})
+
+    rawrow.insert(customer)
+
+    assert customer.pk is not None  # the generated key was read back
+    assert customer._state.adding is False
+    stored = Customer.objects.get(pk=customer.pk)
+    assert _fields(stored, Customer) == _fields(customer, Customer)
+    assert stored.custom_attributes["nested"] == {"κωδικός": "ΑΒΓ-7"}
+    assert timezone.is_aware(stored.created_at)  # auto_now_add filled before the insert
+
+
+def test_a_duplicate_insert_raises_the_integrity_error_the_orm_would(db) -> None:
+    from django.db import IntegrityError, transaction
+
+    from mehvar.customers.models import Identity
+
+    customer = Customer(name="Νίκος", name_key="νικος")
+    rawrow.insert(customer)
+    rawrow.insert(Identity(customer=customer, kind="email", value="nikos@example.gr",
+                           match_key="nikos@example.gr"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rawrow.insert(Identity(customer=customer, kind="email", value="nikos@example.gr",
+                               match_key="nikos@example.gr"))
+    assert Identity.objects.filter(value="nikos@example.gr").count() == 1
+
+
+def test_update_writes_only_the_named_fields_and_raises_counters(db) -> None:
+    from mehvar.conversations.models import Conversation
+
+    customer = Customer(name="Layla", name_key="layla")
+    rawrow.insert(customer)
+    now = timezone.now()
+    conversation = Conversation(subject="طلبي لم يصل", customer=customer, channel="email",
+                                created_at=now, updated_at=now, message_count=1)
+    rawrow.insert(conversation)
+    later = now + timedelta(minutes=5)
+    conversation.updated_at, conversation.subject = later, "not written"
+
+    changed = rawrow.update(conversation, ["updated_at"], increments=["message_count"])
+
+    assert changed == 1
+    assert conversation.message_count == 2
+    stored = Conversation.objects.get(pk=conversation.pk)
+    assert (stored.updated_at, stored.message_count, stored.subject) == (later, 2, "طلبي لم يصل")
+
+
+def test_update_by_another_unique_field_and_of_a_missing_row(db) -> None:
+    from mehvar.channels.models import ReplyRoute
+    from mehvar.conversations.models import Conversation
+
+    customer = Customer(name="Sara", name_key="sara")
+    rawrow.insert(customer)
+    now = timezone.now()
+    conversation = Conversation(subject="Order", customer=customer, channel="email",
+                                created_at=now, updated_at=now)
+    rawrow.insert(conversation)
+    ReplyRoute.objects.create(conversation=conversation, channel="email", address="a@example.net",
+                              updated_at=now)
+
+    moved = ReplyRoute(conversation_id=conversation.pk, address="b@example.net",
+                       references=["<x@example.net>"], updated_at=now)
+    assert rawrow.update(moved, ["address", "references"], by="conversation") == 1
+    route = ReplyRoute.objects.get(conversation=conversation)
+    assert (route.address, route.references, route.channel) == (
+        "b@example.net", ["<x@example.net>"], "email")
+
+    assert rawrow.update(ReplyRoute(conversation_id=-1, address="c@example.net"),
+                         ["address"], by="conversation") == 0
+    with pytest.raises(TypeError):
+        rawrow.update(conversation, ["messages"])  # a relation, not a column

@@ -1,10 +1,13 @@
-"""Load one model row by hand-written SQL, for lookups on every request's hot path.
+"""Read and write single model rows by statements built once, for the hot paths (every
+inbound message, every reply, every conversation opened).
 
-The ORM spends more CPU compiling a small select_related query (and RawQuerySet resolving
-its columns) than PostgreSQL spends answering it; this module keeps the SQL text and the
-column converters per model, computed once, and builds instances with Model.from_db, so a
-row comes back exactly as the ORM would return it (aware datetimes and decoded JSON on
-SQLite too). Use it only where a profile shows the ORM's cost; everywhere else the ORM.
+The ORM spends more CPU compiling a small select_related query, an INSERT or a one-row
+UPDATE than PostgreSQL spends running it; this module keeps the SQL text and the column
+converters per model, computed once. Reads build instances with Model.from_db, so a row
+comes back exactly as the ORM would return it (aware datetimes and decoded JSON on SQLite
+too); writes prepare each value with the field's own get_db_prep_save, as the ORM does.
+Writes send no model signals (Mehvar's models have no save receivers). Use it only where a
+profile shows the ORM's cost; everywhere else the ORM.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from django.db import connections
-from django.db.models import Model
+from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
 Converter = Callable[[Any, Any, Any], Any]
@@ -65,3 +68,86 @@ def _converters(model: type[Model], using: str) -> list[tuple[int, list[tuple[Co
         if chain:
             found.append((index, chain))
     return found
+
+
+def insert(instance: Model, *, using: str = "default") -> None:
+    """INSERT the instance (every concrete column; an unset auto primary key is left to the
+    database and read back), as save(force_insert=True) would."""
+    connection = connections[using]
+    model = type(instance)
+    generated = model._meta.auto_field is not None and instance.pk is None
+    sql, fields = _insert_statement(model, using, generated)
+    params = [field.get_db_prep_save(field.pre_save(instance, True), connection)
+              for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if generated:
+            returning = connection.features.can_return_columns_from_insert
+            instance.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+    instance._state.adding = False
+    instance._state.db = using
+
+
+def update(instance: Model, fields: Sequence[str], *, increments: Sequence[str] = (),
+           by: str = "pk", using: str = "default") -> int:
+    """UPDATE the named fields of the instance's row, as save(update_fields=...) would; the
+    row is the one whose `by` field (a unique one: the primary key by default) has the
+    instance's value. Each of `increments` is raised by one in the database (and on the
+    instance). The number of rows changed (0: there is no such row)."""
+    connection = connections[using]
+    model = type(instance)
+    key = model._meta.pk if by == "pk" else model._meta.get_field(by)
+    assert isinstance(key, Field)
+    sql, targets = _update_statement(model, using, tuple(fields), tuple(increments), key.name)
+    params = [field.get_db_prep_save(field.pre_save(instance, False), connection)
+              for field in targets]
+    params.append(key.get_db_prep_save(getattr(instance, key.attname), connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        changed = int(cursor.rowcount)
+    for name in increments:
+        setattr(instance, name, getattr(instance, name) + 1)
+    return changed
+
+
+@cache
+def _insert_statement(model: type[Model], using: str, generated: bool
+                      ) -> tuple[str, list[Field[Any, Any]]]:
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    fields = [field for field in model._meta.concrete_fields
+              if not (generated and field is model._meta.auto_field)]
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} "
+           f"({', '.join(quote(_column(field)) for field in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    if generated and connection.features.can_return_columns_from_insert:
+        sql += f" RETURNING {quote(_column(model._meta.pk))}"
+    return sql, fields
+
+
+@cache
+def _update_statement(model: type[Model], using: str, names: tuple[str, ...],
+                      increments: tuple[str, ...], key_name: str
+                      ) -> tuple[str, list[Field[Any, Any]]]:
+    quote = connections[using].ops.quote_name
+    fields = [_field(model, name) for name in names]
+    assignments = [f"{quote(_column(field))} = %s" for field in fields]
+    for name in increments:
+        column = quote(_column(_field(model, name)))
+        assignments.append(f"{column} = {column} + 1")
+    sql = (f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} "
+           f"WHERE {quote(_column(_field(model, key_name)))} = %s")
+    return sql, fields
+
+
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or not field.concrete:
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
+def _column(field: Any) -> str:
+    if not isinstance(field, Field) or not field.column:
+        raise TypeError(f"{field!r} is not a column")
+    return str(field.column)

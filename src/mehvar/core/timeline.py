@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from mehvar.core import rawrow
 from mehvar.core.models import TimelineEvent
 
 
@@ -33,9 +34,12 @@ def timeline_event(
 
 def timeline_record(**kwargs: Any) -> TimelineEvent:
     event = timeline_event(**kwargs)
-    event.save(force_insert=True)
+    rawrow.insert(event)  # every write records an event: no SQL compiled per event
     return event
 
 
 def timeline_record_many(events: list[TimelineEvent]) -> None:
-    TimelineEvent.objects.bulk_create(events)
+    if len(events) == 1:
+        rawrow.insert(events[0])
+    else:
+        TimelineEvent.objects.bulk_create(events)

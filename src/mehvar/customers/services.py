@@ -283,7 +283,7 @@ def customer_resolve(
         with transaction.atomic():
             customer = _customer_insert(actor_id=actor_id, values=values)
             _identities_insert(actor_id=actor_id, customer=customer,
-                               pairs=[(identity_kind, value)], primary=True)
+                               pairs=[(identity_kind, value)])
     except IntegrityError:
         existing = Identity.objects.select_related("customer").get(
             kind=identity_kind, value=value)
@@ -392,7 +392,8 @@ def _any_of(pairs: Sequence[tuple[str, str]]) -> models.Q:
 
 
 def _customer_insert(*, actor_id: int | None, values: dict[str, Any]) -> Customer:
-    customer = Customer.objects.create(name_key=normalize_text(values["name"]), **values)
+    customer = Customer(name_key=normalize_text(values["name"]), **values)
+    rawrow.insert(customer)  # every new customer of every channel passes here
     timeline_record(verb="customer.created", actor_id=actor_id, customer_id=customer.pk,
                     after=_jsonable(values))
     return customer
@@ -424,7 +425,7 @@ def _identities_insert(
 
 
 def _saved(row: Identity) -> Identity:
-    row.save(force_insert=True)
+    rawrow.insert(row)
     return row
 
 

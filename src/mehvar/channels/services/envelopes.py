@@ -127,7 +127,7 @@ _LOCK_PENDING_SQL = (
 
 
 def _save_state(envelope: InboundEnvelope) -> None:
-    envelope.save(update_fields=[
+    rawrow.update(envelope, [
         "status", "outcome", "attempts", "next_attempt_at", "last_error", "processed_at",
         "message", "conversation", "sender"])
 

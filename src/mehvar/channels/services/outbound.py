@@ -31,6 +31,7 @@ from mehvar.channels.models import (
 from mehvar.channels.types import Delivery, Inbound, OutgoingFile
 from mehvar.conversations.models import Conversation, Message
 from mehvar.conversations.selectors import message_for_delivery
+from mehvar.core import rawrow
 from mehvar.core.background import backoff, enqueue, enqueue_on_commit
 from mehvar.core.errors import Conflict, NotFound
 from mehvar.core.permissions import Actor, require
@@ -62,7 +63,8 @@ def route_update(
         changes["last_reference"] = inbound.external_id[:500]
     # A conversation just opened has no route yet; most other messages continue one whose
     # route exists: one UPDATE, no read.
-    if not opened and ReplyRoute.objects.filter(conversation_id=conversation.pk).update(**changes):
+    if not opened and rawrow.update(ReplyRoute(conversation_id=conversation.pk, **changes),
+                                    sorted(changes), by="conversation"):
         return
     try:
         with transaction.atomic():

@@ -56,6 +56,7 @@ from mehvar.conversations.services.validation import (
     clean_subject,
     clean_tags,
 )
+from mehvar.core import rawrow
 from mehvar.core.errors import Conflict
 from mehvar.core.fulltext import search_key
 from mehvar.core.permissions import Actor, require
@@ -187,7 +188,7 @@ def _open(
             )
             if team is None and team_id is not None:
                 conversation.team_id = team_id  # a mailbox's team (its foreign key keeps it valid)
-            conversation.save(force_insert=True)
+            rawrow.insert(conversation)
             message = Message(
                 conversation=conversation, author_kind=author,
                 author_agent_id=actor_id if by_agent else None,
@@ -196,7 +197,7 @@ def _open(
                 flags=flags or [], language=conversation.language, channel=channel,
                 external_id=external_id, created_at=now,
             )
-            message.save(force_insert=True)
+            rawrow.insert(message)
             tag_rows = tags_get_or_create(tag_names)
             Conversation.tags.through.objects.bulk_create(
                 [Conversation.tags.through(conversation_id=conversation.pk, tag_id=tag.pk)

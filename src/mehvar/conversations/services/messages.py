@@ -13,7 +13,6 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +42,7 @@ from mehvar.conversations.services.validation import (
     clean_external_id,
     clean_language,
 )
+from mehvar.core import rawrow
 from mehvar.core.errors import NotFound
 from mehvar.core.fulltext import search_key
 from mehvar.core.models import TimelineEvent
@@ -90,12 +90,13 @@ def message_add(
         attachment_check_size(size_bytes=upload_size(upload.data))
     locked = lock_writable(conversation.pk)
     now = timezone.now()
-    message = Message.objects.create(
+    message = Message(
         conversation=locked, author_kind=AuthorKind.AGENT, author_agent_id=actor.pk,
         is_internal=is_internal, text=body_text, search_text=search_key(body_text),
         html=body_html, language=language,
         channel=locked.channel, created_at=now,
     )
+    rawrow.insert(message)
     changes: dict[str, Any] = {"updated_at": now}
     if not is_internal:
         changes["last_message_at"] = now
@@ -144,7 +145,7 @@ def message_add_from_customer(
     now = timezone.now()
     try:  # a repeat is rare (envelopes are idempotent already): no read before the insert
         with transaction.atomic():
-            message = Message.objects.create(
+            message = Message(
                 conversation=locked, author_kind=AuthorKind.CUSTOMER,
                 author_customer_id=author_customer_id or locked.customer_id, text=body_text,
                 search_text=search_key(body_text), html=body_html,
@@ -152,6 +153,7 @@ def message_add_from_customer(
                 language=language or locked.language, channel=locked.channel,
                 external_id=external_id, created_at=now,
             )
+            rawrow.insert(message)
     except IntegrityError:
         if not external_id:
             raise
@@ -217,11 +219,9 @@ def _message_events(
 
 def _bump(locked: Conversation, changes: dict[str, Any]) -> None:
     """One UPDATE: message_count + 1 and the given fields; mirrored on the locked instance."""
-    Conversation.objects.filter(pk=locked.pk).update(
-        message_count=F("message_count") + 1, **changes)
-    locked.message_count += 1
     for field, value in changes.items():
         setattr(locked, field, value)
+    rawrow.update(locked, sorted(changes), increments=("message_count",))
 
 
 # --- attachments ---------------------------------------------------------------------------

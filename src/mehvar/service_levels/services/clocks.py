@@ -8,14 +8,14 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import JSONField, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from mehvar.conversations.selectors import conversation_teams
+from mehvar.core import rawrow
 from mehvar.core.models import TimelineEvent
 from mehvar.core.permissions import Actor, require
 from mehvar.core.timeline import timeline_event, timeline_record_many
@@ -259,43 +259,17 @@ _PG_TYPES = {"state": "varchar", "breached": "jsonb", "warned": "jsonb",
 
 
 def state_write(state: ServiceState, *, insert: bool) -> None:
-    """Insert or update one state row with every column, by a statement built once: every
-    message of every conversation writes its clocks here, and Model.save compiled its SQL
-    for longer than the database took to run it."""
-    fields = ServiceState._meta.concrete_fields
-    values = [_adapt_field(field, getattr(state, field.attname)) for field in fields]
-    with connection.cursor() as cursor:
-        if insert:
-            cursor.execute(_insert_sql(), values)
-        else:
-            cursor.execute(_update_sql(), [*values[1:], values[0]])
-    state._state.adding = False
+    """Insert or update one state row with every column (core.rawrow: every message of every
+    conversation writes its clocks here, and Model.save compiled its SQL for longer than the
+    database took to run it)."""
+    if insert:
+        rawrow.insert(state)
+    else:
+        rawrow.update(state, _STATE_FIELDS)
 
 
-@cache
-def _insert_sql() -> str:
-    quote = connection.ops.quote_name
-    fields = ServiceState._meta.concrete_fields
-    return (f"INSERT INTO {quote(ServiceState._meta.db_table)} "
-            f"({', '.join(quote(str(field.column)) for field in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))})")
-
-
-@cache
-def _update_sql() -> str:
-    quote = connection.ops.quote_name
-    key, *others = ServiceState._meta.concrete_fields
-    return (f"UPDATE {quote(ServiceState._meta.db_table)} SET "
-            + ", ".join(f"{quote(str(field.column))} = %s" for field in others)
-            + f" WHERE {quote(str(key.column))} = %s")
-
-
-def _adapt_field(field: Any, value: Any) -> Any:
-    if isinstance(field, JSONField):
-        return connection.ops.adapt_json_value(value, field.encoder)
-    if isinstance(value, datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    return value
+_STATE_FIELDS = [field.name for field in ServiceState._meta.concrete_fields
+                 if not field.primary_key]
 
 
 def _json_value(value: Any) -> Any:
