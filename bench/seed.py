@@ -291,6 +291,8 @@ def seed_customers(w: Writer, rng: random.Random, n: int, now: dt.datetime) -> d
                 Decimal(rng.randint(0, 500_000)) / 100,
                 Decimal(rng.randint(0, 40_000)) / 100,
                 "platinum" if i == 0 else tier_pick(),
+                None,  # satisfaction: no survey answered yet
+                0,  # order_count: no orders imported
                 jdump({"plan": rng.choice(["basic", "plus", "family"])}),
                 jdump(consent),
                 "",
@@ -348,6 +350,8 @@ def seed_customers(w: Writer, rng: random.Random, n: int, now: dt.datetime) -> d
             "lifetime_value",
             "cost_to_serve",
             "tier",
+            "satisfaction",
+            "order_count",
             "custom_attributes",
             "consent",
             "notes",
@@ -403,6 +407,8 @@ MESSAGE_FIELDS = [
     "text",
     "search_text",
     "html",
+    "quoted_text",
+    "flags",
     "language",
     "channel",
     "external_id",
@@ -553,6 +559,8 @@ def seed_conversations(
                         text,
                         search_key(text),
                         "",  # text-only input: the service stores no HTML
+                        "",  # quoted_text
+                        "[]",  # flags
                         lang,
                         channel,
                         ext,

@@ -22,8 +22,9 @@ from mehvar.intelligence.enrichment import backfill, risks_refresh
 from mehvar.intelligence.models import ConversationInsight, ModelTask, TrainedModel
 from mehvar.intelligence.retraining import retrain_due
 from mehvar.intelligence.satisfaction import FEATURES, SatisfactionModel
+from mehvar.intelligence.selectors import rating_counts
 from mehvar.intelligence.store import forget_loaded
-from mehvar.intelligence.training import model_train, rating_counts
+from mehvar.intelligence.training import model_train
 from tests.channels.test_email_flow import Recorder, customer_mail, receive
 from tests.feedback.test_surveys import solved_email_conversation
 

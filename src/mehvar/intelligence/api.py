@@ -24,7 +24,6 @@ from mehvar.intelligence.schemas import (
     TrainedModelListOut,
     TrainedModelOut,
 )
-from mehvar.intelligence.training import model_train
 
 router = Router(tags=["intelligence"])
 
@@ -93,6 +92,10 @@ def model_list(request: HttpRequest, params: Query[ModelParams]) -> Any:
 def model_train_now(request: HttpRequest, payload: ModelTrainIn) -> Any:
     """Admins. Train a new version now (422 "not_enough_training_data" when there is too
     little); it becomes active unless it scored worse than the model in use."""
+    # Imported here: scikit-learn and SciPy add about 100 MB and a second or more to every
+    # web worker that loads them, and only training (and enrichment, in the worker) needs them.
+    from mehvar.intelligence.training import model_train
+
     return Status(201, model_train(actor=_actor(request), **payload.dict()))
 
 

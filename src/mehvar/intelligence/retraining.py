@@ -12,7 +12,8 @@ from django.db.models import Max
 
 from mehvar.core.errors import Invalid
 from mehvar.intelligence.models import Intent, MessageInsight, ModelTask, TrainedModel
-from mehvar.intelligence.training import model_train, rating_counts
+from mehvar.intelligence.selectors import rating_counts
+from mehvar.intelligence.training import model_train
 
 logger = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mehvar.core.errors import NotFound
 from mehvar.core.permissions import Actor, require
+from mehvar.feedback.rating_selectors import conversation_ratings
 from mehvar.intelligence.errors import IntelligenceErrorCode as Code
 from mehvar.intelligence.models import (
     ConversationInsight,
@@ -160,3 +161,13 @@ def model_get(*, actor: Actor, model_id: int) -> TrainedModel:
     if model is None:
         raise NotFound(Code.MODEL_NOT_FOUND, _("No trained model has this id."))
     return model
+
+
+RATED_LIMIT = 20_000  # the newest rated conversations satisfaction prediction learns from
+
+
+def rating_counts() -> tuple[int, int]:
+    """(good, bad) rated conversations available for training."""
+    labels = conversation_ratings(limit=RATED_LIMIT)
+    bad = sum(1 for value in labels.values() if value)
+    return len(labels) - bad, bad

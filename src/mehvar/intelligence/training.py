@@ -43,13 +43,13 @@ from mehvar.intelligence.backends import (
 from mehvar.intelligence.errors import IntelligenceErrorCode as Code
 from mehvar.intelligence.models import Intent, MessageInsight, ModelTask, TrainedModel
 from mehvar.intelligence.satisfaction import FEATURES, SatisfactionModel, feature_rows
+from mehvar.intelligence.selectors import RATED_LIMIT
 from mehvar.intelligence.services import activate
 from mehvar.intelligence.store import current_text_model
 from mehvar.intelligence.textmodels import TextClassifier
 
 MIN_PER_CLASS = 2
 TAGGED_PER_INTENT = 500
-RATED_LIMIT = 20_000
 CORRECTIONS_LIMIT = 50_000
 HELD_OUT = 0.2
 SMALL_DATA = 5_000
@@ -210,13 +210,6 @@ def _save(actor: Actor | None, *, task: str, language: str, blob: bytes, train_s
 
 
 # --- satisfaction ---------------------------------------------------------------------------
-
-
-def rating_counts() -> tuple[int, int]:
-    """(good, bad) rated conversations available for training."""
-    labels = conversation_ratings(limit=RATED_LIMIT)
-    bad = sum(1 for value in labels.values() if value)
-    return len(labels) - bad, bad
 
 
 def _train_satisfaction(actor: Actor | None) -> TrainedModel:

@@ -19,7 +19,6 @@ from mehvar.core.errors import DomainError, Invalid
 from mehvar.core.permissions import can, require
 from mehvar.intelligence import selectors, services
 from mehvar.intelligence.models import ModelTask
-from mehvar.intelligence.training import model_train, rating_counts
 
 MAX_FIELD = 2_000
 MAX_EXAMPLES_TEXT = 200_000
@@ -103,7 +102,7 @@ def models_page(request: HttpRequest) -> HttpResponse:
         models = selectors.model_list(actor=agent)
     except DomainError as problem:
         return _error_page(request, problem)
-    good, bad = rating_counts()
+    good, bad = selectors.rating_counts()
     return render(request, "intelligence/models.html", {
         "models": models, "may_manage": can(agent, "model.manage"),
         "languages": settings.LANGUAGES, "tasks": dict(ModelTask.choices),
@@ -125,6 +124,8 @@ def model_action(request: HttpRequest) -> HttpResponse:
             if task not in TRAINABLE:
                 raise Invalid("model_task_invalid", _("Train sentiment, intent or satisfaction."),
                               field="task")
+            from mehvar.intelligence.training import model_train  # scikit-learn: see api.py
+
             model = model_train(actor=agent, task=task,
                                 language=request.POST.get("language", "")[:8])
             notice = "trained" if model.is_active else "kept"
