@@ -7,6 +7,7 @@ clocks never disagree with the conversation."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import deepcopy
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +41,7 @@ DONE_STATUSES = ("solved", "closed")
 
 def on_conversation_change(change: ConversationChange) -> None:
     conversation = change.conversation
+    unchanged = False
     if change.happening == Happening.OPENED:
         config = service_config()
         rule_id = None
@@ -53,10 +55,14 @@ def on_conversation_change(change: ConversationChange) -> None:
         outcome = evaluate(state, state.policy, schedule_for(state), change.at)
     else:
         state = _state(change)
+        stored = None if state._state.adding else _columns(state)
         if change.happening in {Happening.PRIORITY_CHANGED, Happening.ASSIGNED}:
             choose_policy(state, conversation, service_config())
         outcome = step(state, change.happening, conversation.status, change.at)
-    state_write(state, insert=state._state.adding)
+        # e.g. a customer's second message while waiting on us: nothing moved, no write
+        unchanged = stored is not None and stored == _columns(state)
+    if not unchanged:
+        state_write(state, insert=state._state.adding)
     if outcome.breached or outcome.warned:
         outcome_record(state, outcome, customer_id=conversation.customer_id,
                        assignee_id=conversation.assignee_id,
@@ -135,6 +141,12 @@ def new_state(*, started_at: datetime, by_agent: bool, rule_id: int | None,
     return state
 
 
+def _columns(state: ServiceState) -> list[Any]:
+    """The row's values, JSON lists and objects copied (the clocks change them in place)."""
+    return [deepcopy(value) if isinstance(value, (list, dict)) else value
+            for value in (getattr(state, attname) for attname in _STATE_ATTNAMES)]
+
+
 def _state(change: ConversationChange) -> ServiceState:
     return state_of(change.conversation)
 
@@ -173,6 +185,7 @@ def _attach(state: ServiceState, config: ServiceConfig) -> None:
 
 
 _STATE_COLUMNS = rawrow.columns_sql(ServiceState, "state")
+_STATE_ATTNAMES = [field.attname for field in ServiceState._meta.concrete_fields]
 _STATE_FROM = f"FROM {ServiceState._meta.db_table} AS state WHERE state.conversation_id = %s"
 
 
