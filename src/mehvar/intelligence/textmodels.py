@@ -6,7 +6,9 @@ boundaries (sklearn's `char_wb`: each word padded with a space) and into word n-
 n-grams are hashed into `n_features` columns (no vocabulary to fit or store). Columns seen in
 fewer than `min_df` training texts are dropped; the rest get a sublinear term frequency
 (1 + log tf), an inverse document frequency fitted on the training texts, and unit L2 norm.
-Model: multinomial logistic regression (probabilities come with it).
+Model: multinomial logistic regression (probabilities come with it). Option `nb` (two classes
+only) also scales each column by its naive Bayes log-count ratio (NB-LR); `train_tuned`
+chooses C, class weights and `nb` by cross-validation on the training texts.
 
 A trained classifier serialises to a compressed `.npz` (`to_bytes`) holding a JSON header
 (format, version, options, classes) and numeric arrays only: the kept column numbers, the IDF
@@ -20,7 +22,9 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +33,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import StratifiedKFold
 
 from mehvar.core.text import model_text
 
@@ -47,7 +53,11 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "c": 10.0,
     "class_weight": None,
     "max_iter": 300,
+    "nb": False,
 }
+
+# Options newer than VERSION 1 and their value in a classifier stored before them.
+ADDED_OPTIONS: dict[str, Any] = {"nb": False}
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -82,6 +92,18 @@ def _analyzer(char_ngram: Sequence[int], word_ngram: Sequence[int]) -> Any:
         return grams
 
     return analyze
+
+
+def _settings(texts: Sequence[str], labels: Sequence[str], options: dict[str, Any]
+              ) -> dict[str, Any]:
+    unknown = set(options) - set(DEFAULT_OPTIONS)
+    if unknown:
+        raise ValueError(f"Unknown option(s): {', '.join(sorted(unknown))}.")
+    if len(texts) != len(labels):
+        raise ValueError("Texts and labels differ in length.")
+    if len(set(labels)) < 2:
+        raise ValueError("Training needs at least two distinct labels.")
+    return {**DEFAULT_OPTIONS, **options}
 
 
 def _check(condition: bool, what: str) -> None:
@@ -132,16 +154,19 @@ class TextClassifier:
     ) -> TextClassifier:
         """Fit a classifier on `texts` and their `labels` (at least two distinct ones).
         `options` override DEFAULT_OPTIONS; unknown names raise ValueError."""
-        unknown = set(options) - set(DEFAULT_OPTIONS)
-        if unknown:
-            raise ValueError(f"Unknown option(s): {', '.join(sorted(unknown))}.")
-        if len(texts) != len(labels):
-            raise ValueError("Texts and labels differ in length.")
+        settings = _settings(texts, labels, options)
+        return cls._fit(_hash(settings, texts), list(labels), settings, unknown_below)
+
+    @classmethod
+    def _fit(
+        cls,
+        counts: sp.csr_matrix,
+        labels: list[str],
+        settings: dict[str, Any],
+        unknown_below: float | None = None,
+    ) -> TextClassifier:
+        """`train` from the hashed counts of the texts (`_hash` with `settings`)."""
         classes = sorted(set(labels))
-        if len(classes) < 2:
-            raise ValueError("Training needs at least two distinct labels.")
-        settings = {**DEFAULT_OPTIONS, **options}
-        counts = _hash(settings, texts)
         document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
         columns = np.flatnonzero(document_frequency >= int(settings["min_df"])).astype(np.int64)
         if settings["idf"]:
@@ -151,23 +176,34 @@ class TextClassifier:
             )
         else:
             idf = np.ones(len(columns), dtype=np.float32)
-        idf = idf.astype(np.float16).astype(np.float32)  # as stored
         model = cls(
             options=settings,
             classes=classes,
             columns=columns,
-            idf=idf,
+            idf=idf.astype(np.float16).astype(np.float32),  # as stored
             weights=np.zeros((len(columns), len(classes)), dtype=np.float32),
             intercept=np.zeros(len(classes), dtype=np.float32),
             unknown_below=unknown_below,
         )
         features = model._weigh(counts)
+        if settings.get("nb") and len(classes) == 2:
+            # NB-LR (Wang & Manning 2012): scale each column by the magnitude of its naive
+            # Bayes log-count ratio (smoothed document counts per class); the sign is the
+            # model's to learn. It lives in the per-column weight, so nothing new is stored.
+            present = features.copy()
+            present.data[:] = 1
+            positive = np.asarray(labels) == classes[1]
+            p = np.asarray(present[positive].sum(axis=0)).ravel() + 1
+            q = np.asarray(present[~positive].sum(axis=0)).ravel() + 1
+            ratio = np.abs(np.log((p / p.sum()) / (q / q.sum())))
+            model.idf = (idf * ratio).astype(np.float16).astype(np.float32)
+            features = model._weigh(counts)
         estimator = LogisticRegression(
             C=float(settings["c"]),
             class_weight=settings["class_weight"],
             max_iter=int(settings["max_iter"]),
         )
-        estimator.fit(features, list(labels))
+        estimator.fit(features, labels)
         assert list(estimator.classes_) == classes
         coefficients = estimator.coef_
         intercept = estimator.intercept_
@@ -178,6 +214,26 @@ class TextClassifier:
         model.weights = coefficients.T.astype(np.float16).astype(np.float32)
         model.intercept = intercept.astype(np.float32)
         return model
+
+    @classmethod
+    def train_tuned(
+        cls,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        *,
+        metric: str = "accuracy",
+        folds: int = 3,
+        unknown_below: float | None = None,
+        **options: Any,
+    ) -> TextClassifier:
+        """`train` with the C, class weight and NB weighting that `tune` chooses by `metric`
+        ("accuracy", "macro_f1" or "weighted_f1") in `folds`-fold cross-validation on
+        `texts` alone; `options` as given where a class has fewer than `folds` examples or
+        no candidate beats them clearly. The choice is in the model's `options`."""
+        settings = _settings(texts, labels, options)
+        counts = _hash(settings, texts)
+        chosen, _scores = tune(counts, list(labels), settings, metric=metric, folds=folds)
+        return cls._fit(counts, list(labels), chosen, unknown_below)
 
     # ---------------------------------------------------------------------- predicting ---
     def _weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
@@ -274,7 +330,7 @@ class TextClassifier:
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as archive:
                 arrays = {name: archive[name] for name in archive.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as error:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, zlib.error) as error:
             raise ValueError(
                 f"Not a valid text classifier: unreadable archive ({error})."
             ) from None
@@ -288,7 +344,9 @@ class TextClassifier:
         _check(header.get("version") == VERSION, f"unsupported version {header.get('version')!r}")
         options = header.get("options")
         classes = header.get("classes")
-        _check(isinstance(options, dict) and set(DEFAULT_OPTIONS) <= set(options), "options")
+        _check(isinstance(options, dict) and set(DEFAULT_OPTIONS) - set(ADDED_OPTIONS)
+               <= set(options), "options")
+        options = {**ADDED_OPTIONS, **options}
         _check(
             isinstance(classes, list) and len(classes) >= 2
             and all(isinstance(name, str) for name in classes),
@@ -335,3 +393,53 @@ def _hash(options: dict[str, Any], texts: Iterable[str]) -> sp.csr_matrix:
 def _delta_encode(columns: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
     """Sorted column numbers as differences (small numbers compress well)."""
     return np.diff(columns, prepend=0).astype(np.int32)
+
+
+SCORERS: dict[str, Callable[[Sequence[str], Sequence[str]], float]] = {
+    "accuracy": lambda gold, predicted: float(accuracy_score(gold, predicted)),
+    "macro_f1": lambda gold, predicted: float(f1_score(gold, predicted, average="macro")),
+    "weighted_f1": lambda gold, predicted: float(f1_score(gold, predicted, average="weighted")),
+}
+
+
+def tuning_grid(settings: dict[str, Any], n_classes: int) -> list[dict[str, Any]]:
+    """The candidates `train_tuned` tries over `settings`: first `settings` as they are, then
+    each other C, class weight and (two classes) NB weighting."""
+    grid = [{"c": c, "class_weight": weight, "nb": nb}
+            for nb in ((False, True) if n_classes == 2 else (False,))
+            for c in (10.0, 3.0, 1.0) for weight in (None, "balanced")]
+    return [{}, *(candidate for candidate in grid if {**settings, **candidate} != settings)]
+
+
+def tune(
+    counts: sp.csr_matrix, labels: list[str], settings: dict[str, Any], *,
+    metric: str = "accuracy", folds: int = 3, grid: list[dict[str, Any]] | None = None,
+) -> tuple[dict[str, Any], npt.NDArray[np.float64]]:
+    """`settings` updated with the best candidate of `grid` (`tuning_grid` by default; the
+    first is the baseline, `{}` for `settings` as they are), and the `metric` of each
+    candidate (columns) in each of `folds` stratified folds (rows) of `counts` (hashed
+    texts) and `labels`.
+
+    The best mean replaces the first candidate only when its gain over it, fold by fold,
+    exceeds the gain's standard error (a paired one-standard-error rule: a gain the folds
+    cannot tell from noise keeps the defaults). `settings` as they are, with no scores,
+    where a class has fewer than `folds` examples."""
+    score = SCORERS[metric]
+    per_class = Counter(labels)
+    grid = tuning_grid(settings, len(per_class)) if grid is None else grid
+    if len(per_class) < 2 or min(per_class.values()) < folds or len(grid) < 2:
+        return dict(settings), np.zeros((0, len(grid)))
+    gold = np.asarray(labels)
+    scores = np.zeros((folds, len(grid)))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=13)
+    for fold, (inside, outside) in enumerate(splitter.split(gold, gold)):
+        for index, candidate in enumerate(grid):
+            model = TextClassifier._fit(counts[inside], list(gold[inside]),
+                                        {**settings, **candidate})
+            top = model.probabilities_of_hashed(counts[outside]).argmax(axis=1)
+            scores[fold, index] = score(gold[outside], [model.classes[i] for i in top])
+    gains = scores - scores[:, :1]
+    best = int(np.argmax(gains.mean(axis=0)))
+    error = gains[:, best].std(ddof=1) / np.sqrt(folds)
+    chosen = best if gains[:, best].mean() > error else 0
+    return {**settings, **grid[chosen]}, scores

@@ -151,8 +151,10 @@ def _store_text_model(actor: Actor | None, task: str, language: str, texts: list
 def _linear(texts: list[str], labels: list[str]) -> TextClassifier:
     # A company starts with a handful of examples per intent: an n-gram seen once is
     # evidence then, where the defaults (tuned on thousands of texts) would drop it.
-    options = {"min_df": 1} if len(texts) < SMALL_DATA else {}
-    return TextClassifier.train(texts, labels, **options)
+    options: dict[str, Any] = {"min_df": 1} if len(texts) < SMALL_DATA else {}
+    # Regularisation, class weights and NB weighting by 3-fold cross-validation on these
+    # texts; the defaults where a class has fewer than three examples.
+    return TextClassifier.train_tuned(texts, labels, **options)
 
 
 def _trainer(task: str) -> tuple[str, Callable[[list[str], list[str]], Any]]:
