@@ -138,3 +138,23 @@ def test_update_by_another_unique_field_and_of_a_missing_row(db) -> None:
                          ["address"], by="conversation") == 0
     with pytest.raises(TypeError):
         rawrow.update(conversation, ["messages"])  # a relation, not a column
+
+
+def test_an_ignored_conflict_stores_nothing_and_keeps_the_transaction_usable(db) -> None:
+    from django.db import transaction
+
+    from mehvar.customers.models import Identity
+
+    customer = Customer(name="Ζωή", name_key="ζωη")
+    rawrow.insert(customer)
+    first = Identity(customer=customer, kind="email", value="zoi@example.gr",
+                     match_key="zoi@example.gr")
+    assert rawrow.insert(first, ignore_conflicts=True) is True
+    with transaction.atomic():  # no savepoint around the repeat: none is needed
+        repeat = Identity(customer=customer, kind="email", value="zoi@example.gr",
+                          match_key="zoi@example.gr")
+        assert rawrow.insert(repeat, ignore_conflicts=True) is False
+        assert repeat.pk is None
+        assert repeat._state.adding is True
+        assert Identity.objects.filter(value="zoi@example.gr").count() == 1  # still usable
+    assert first.pk == Identity.objects.get(value="zoi@example.gr").pk

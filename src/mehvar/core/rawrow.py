@@ -70,22 +70,33 @@ def _converters(model: type[Model], using: str) -> list[tuple[int, list[tuple[Co
     return found
 
 
-def insert(instance: Model, *, using: str = "default") -> None:
+def insert(instance: Model, *, ignore_conflicts: bool = False, using: str = "default") -> bool:
     """INSERT the instance (every concrete column; an unset auto primary key is left to the
-    database and read back), as save(force_insert=True) would."""
+    database and read back), as save(force_insert=True) would. True when stored.
+
+    `ignore_conflicts`: a row that would break a unique constraint is not stored and False
+    is returned, instead of an IntegrityError that, inside a transaction, needs a savepoint
+    around the insert to recover from (two more round trips on every insert)."""
     connection = connections[using]
     model = type(instance)
     generated = model._meta.auto_field is not None and instance.pk is None
-    sql, fields = _insert_statement(model, using, generated)
+    sql, fields = _insert_statement(model, using, generated, ignore_conflicts)
     params = [field.get_db_prep_save(field.pre_save(instance, True), connection)
               for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        if generated:
-            returning = connection.features.can_return_columns_from_insert
-            instance.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+        if generated and connection.features.can_return_columns_from_insert:
+            row = cursor.fetchone()  # SQLite counts RETURNING rows only once fetched
+            if row is None:  # ignore_conflicts and a conflict
+                return False
+            instance.pk = row[0]
+        elif cursor.rowcount == 0:  # ignore_conflicts and a conflict
+            return False
+        elif generated:
+            instance.pk = cursor.lastrowid
     instance._state.adding = False
     instance._state.db = using
+    return True
 
 
 def update(instance: Model, fields: Sequence[str], *, increments: Sequence[str] = (),
@@ -111,7 +122,7 @@ def update(instance: Model, fields: Sequence[str], *, increments: Sequence[str] 
 
 
 @cache
-def _insert_statement(model: type[Model], using: str, generated: bool
+def _insert_statement(model: type[Model], using: str, generated: bool, ignore_conflicts: bool
                       ) -> tuple[str, list[Field[Any, Any]]]:
     connection = connections[using]
     quote = connection.ops.quote_name
@@ -120,6 +131,8 @@ def _insert_statement(model: type[Model], using: str, generated: bool
     sql = (f"INSERT INTO {quote(model._meta.db_table)} "
            f"({', '.join(quote(_column(field)) for field in fields)}) "
            f"VALUES ({', '.join(['%s'] * len(fields))})")
+    if ignore_conflicts:  # PostgreSQL and SQLite alike, any unique constraint or index
+        sql += " ON CONFLICT DO NOTHING"
     if generated and connection.features.can_return_columns_from_insert:
         sql += f" RETURNING {quote(_column(model._meta.pk))}"
     return sql, fields

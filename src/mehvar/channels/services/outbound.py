@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -61,16 +61,13 @@ def route_update(
         changes["references"] = [*reversed(inbound.references[:MAX_REFERENCES - 1]),
                                  inbound.external_id]
         changes["last_reference"] = inbound.external_id[:500]
+    route = ReplyRoute(conversation_id=conversation.pk, **changes)
     # A conversation just opened has no route yet; most other messages continue one whose
-    # route exists: one UPDATE, no read.
-    if not opened and rawrow.update(ReplyRoute(conversation_id=conversation.pk, **changes),
-                                    sorted(changes), by="conversation"):
+    # route exists: one statement either way, no read and no savepoint.
+    if not opened and rawrow.update(route, sorted(changes), by="conversation"):
         return
-    try:
-        with transaction.atomic():
-            ReplyRoute.objects.create(conversation_id=conversation.pk, **changes)
-    except IntegrityError:  # created meanwhile by another worker: update that one
-        ReplyRoute.objects.filter(conversation_id=conversation.pk).update(**changes)
+    if not rawrow.insert(route, ignore_conflicts=True):  # made meanwhile by another worker
+        rawrow.update(route, sorted(changes), by="conversation")
 
 
 def route_get(*, conversation_id: int) -> ReplyRoute | None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -143,20 +143,17 @@ def message_add_from_customer(
     locked = lock_conversation(conversation.pk)
     ensure_writable(locked)
     now = timezone.now()
-    try:  # a repeat is rare (envelopes are idempotent already): no read before the insert
-        with transaction.atomic():
-            message = Message(
-                conversation=locked, author_kind=AuthorKind.CUSTOMER,
-                author_customer_id=author_customer_id or locked.customer_id, text=body_text,
-                search_text=search_key(body_text), html=body_html,
-                quoted_text=clean_text(quoted_text), flags=list(flags),
-                language=language or locked.language, channel=locked.channel,
-                external_id=external_id, created_at=now,
-            )
-            rawrow.insert(message)
-    except IntegrityError:
-        if not external_id:
-            raise
+    message = Message(
+        conversation=locked, author_kind=AuthorKind.CUSTOMER,
+        author_customer_id=author_customer_id or locked.customer_id, text=body_text,
+        search_text=search_key(body_text), html=body_html,
+        quoted_text=clean_text(quoted_text), flags=list(flags),
+        language=language or locked.language, channel=locked.channel,
+        external_id=external_id, created_at=now,
+    )
+    # A repeat is rare (envelopes are idempotent already): no read before the insert, and
+    # no savepoint around it either: the database skips a repeated (channel, external id).
+    if not rawrow.insert(message, ignore_conflicts=bool(external_id)):
         return Message.objects.get(channel=locked.channel, external_id=external_id)
     changes: dict[str, Any] = {"updated_at": now, "last_message_at": now}
     if locked.status in {Status.SOLVED, Status.PENDING}:
