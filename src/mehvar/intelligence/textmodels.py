@@ -56,6 +56,9 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "nb": False,
 }
 
+# What `train_tuned` chooses by cross-validation.
+TUNED_OPTIONS = ("c", "class_weight", "nb")
+
 # Options newer than VERSION 1 and their value in a classifier stored before them.
 ADDED_OPTIONS: dict[str, Any] = {"nb": False}
 

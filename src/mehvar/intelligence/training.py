@@ -46,7 +46,7 @@ from mehvar.intelligence.satisfaction import FEATURES, SatisfactionModel, featur
 from mehvar.intelligence.selectors import RATED_LIMIT
 from mehvar.intelligence.services import activate
 from mehvar.intelligence.store import current_text_model
-from mehvar.intelligence.textmodels import TextClassifier
+from mehvar.intelligence.textmodels import TUNED_OPTIONS, TextClassifier
 
 MIN_PER_CLASS = 2
 TAGGED_PER_INTENT = 500
@@ -134,24 +134,33 @@ def _store_text_model(actor: Actor | None, task: str, language: str, texts: list
     texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
     metrics: dict[str, Any] = {"test_size": 0}
     classes = sorted(set(labels))
+    held: Any = None
     if len(texts) * HELD_OUT >= len(classes) and min(Counter(labels).values()) >= 3:
         train_x, test_x, train_y, test_y = train_test_split(
             texts, labels, test_size=HELD_OUT, random_state=13, stratify=labels)
-        metrics = _text_metrics(fit(train_x, train_y), test_x, test_y, classes)
+        held = fit(train_x, train_y)
+        metrics = _text_metrics(held, test_x, test_y, classes)
         if current is not None:
             metrics["current_accuracy"] = _text_metrics(current, test_x, test_y,
                                                         classes)["accuracy"]
     better = metrics.get("accuracy", 1.0) >= metrics.get("current_accuracy", 0.0)
-    model = fit(texts, labels)
+    if isinstance(held, TextClassifier):  # the choice made on four fifths: not made again
+        model = _linear(texts, labels, chosen={name: held.options[name]
+                                               for name in TUNED_OPTIONS})
+    else:
+        model = fit(texts, labels)
     return _save(actor, task=task, language=language, blob=model.to_bytes(),
                  train_size=len(texts), classes=list(model.classes), metrics=metrics,
                  make_active=better, backend=backend)
 
 
-def _linear(texts: list[str], labels: list[str]) -> TextClassifier:
+def _linear(texts: list[str], labels: list[str], *,
+            chosen: dict[str, Any] | None = None) -> TextClassifier:
     # A company starts with a handful of examples per intent: an n-gram seen once is
     # evidence then, where the defaults (tuned on thousands of texts) would drop it.
     options: dict[str, Any] = {"min_df": 1} if len(texts) < SMALL_DATA else {}
+    if chosen is not None:
+        return TextClassifier.train(texts, labels, **options, **chosen)
     # Regularisation, class weights and NB weighting by 3-fold cross-validation on these
     # texts; the defaults where a class has fewer than three examples.
     return TextClassifier.train_tuned(texts, labels, **options)
