@@ -300,6 +300,27 @@ def test_customer_message_is_idempotent_on_external_id(open_conversation: Opener
     assert verbs(conversation) == ["conversation.created", "message.added"]
 
 
+def test_a_closed_conversation_refuses_a_customer_message_and_the_callers_work_goes_on(
+    open_conversation: Opener, agent: Agent,
+) -> None:
+    """A channel's transaction catches the refusal and opens a new conversation: it must
+    still be usable (no savepoint is taken around the customer's message)."""
+    from django.db import transaction
+
+    conversation = open_conversation()
+    conversation_set_status(actor=agent, conversation=conversation, status="closed")
+
+    with transaction.atomic():
+        with pytest.raises(Conflict) as caught:
+            message_add_from_customer(conversation=conversation, text=FA_TEXT)
+        other = open_conversation()  # the same transaction goes on writing
+        message_add_from_customer(conversation=other, text=EL_TEXT)
+
+    assert caught.value.code == "conversation_closed"
+    assert fresh(conversation).message_count == 1
+    assert fresh(other).message_count == 2
+
+
 def test_status_transitions_set_and_clear_timestamps(
     open_conversation: Opener, agent: Agent,
 ) -> None:

@@ -37,7 +37,11 @@ _LOCK_SQL = (f"SELECT {rawrow.columns_sql(Conversation, 'conversation')} "
 
 def ensure_writable(conversation: Conversation) -> None:
     if conversation.status == Status.CLOSED:
-        raise Conflict(Code.CONVERSATION_CLOSED, _("This conversation is closed."))
+        raise conversation_closed()
+
+
+def conversation_closed() -> Conflict:
+    return Conflict(Code.CONVERSATION_CLOSED, _("This conversation is closed."))
 
 
 def lock_writable(conversation_id: int) -> Conversation:

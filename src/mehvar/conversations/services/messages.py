@@ -32,7 +32,7 @@ from mehvar.conversations.models import (
 from mehvar.conversations.outbox import public_message_added
 from mehvar.conversations.services.common import (
     cache_related,
-    ensure_writable,
+    conversation_closed,
     lock_conversation,
     lock_writable,
     set_prefetched,
@@ -122,7 +122,6 @@ def message_add(
     return message
 
 
-@transaction.atomic
 def message_add_from_customer(
     *, conversation: Conversation, text: str, html: str = "", language: str = "",
     external_id: str = "", quoted_text: str = "", flags: Sequence[str] = (),
@@ -140,8 +139,28 @@ def message_add_from_customer(
     uploads = list(attachments)
     for upload in uploads:
         attachment_check_size(size_bytes=upload_size(upload.data))
-    locked = lock_conversation(conversation.pk)
-    ensure_writable(locked)
+    # No savepoint inside the channel's transaction (two round trips on every inbound
+    # message): nothing is raised from this block on purpose, so a closed conversation
+    # leaves the caller's transaction usable (it opens a new conversation instead); any
+    # other failure fails the caller's transaction, which records the attempt and retries.
+    with transaction.atomic(savepoint=False):
+        locked = lock_conversation(conversation.pk)
+        message = None
+        if locked.status != Status.CLOSED:
+            message = _customer_message(
+                locked, body_text=body_text, body_html=body_html, language=language,
+                external_id=external_id, quoted_text=quoted_text, flags=flags,
+                uploads=uploads, author_customer_id=author_customer_id)
+    if message is None:
+        raise conversation_closed()
+    return message
+
+
+def _customer_message(
+    locked: Conversation, *, body_text: str, body_html: str, language: str, external_id: str,
+    quoted_text: str, flags: Sequence[str], uploads: list[AttachmentUpload],
+    author_customer_id: int | None,
+) -> Message:
     now = timezone.now()
     message = Message(
         conversation=locked, author_kind=AuthorKind.CUSTOMER,
