@@ -85,14 +85,35 @@ def test_postgres_url_with_password_port_and_options() -> None:
         "PORT": "6432",
         "CONN_MAX_AGE": 120,
         "CONN_HEALTH_CHECKS": False,
-        "OPTIONS": {"sslmode": "require", "connect_timeout": "5"},
+        "OPTIONS": {"sslmode": "require", "connect_timeout": "5",
+                    "server_side_binding": True, "prepare_threshold": 2},
     }
 
 
 def test_postgres_url_without_password_or_port() -> None:
     config = database_config("postgresql://postgres@127.0.0.1/test", conn_max_age=0)
     assert (config["USER"], config["PASSWORD"], config["HOST"], config["PORT"],
-            config["NAME"], config["OPTIONS"]) == ("postgres", "", "127.0.0.1", "", "test", {})
+            config["NAME"], config["OPTIONS"]) == (
+        "postgres", "", "127.0.0.1", "", "test",
+        {"server_side_binding": True, "prepare_threshold": 2})
+
+
+@pytest.mark.parametrize(("query", "binding", "threshold"), [
+    ("?server_side_binding=false&prepare_threshold=none", False, None),
+    ("?server_side_binding=TRUE&prepare_threshold=10", True, 10),
+    ("?prepare_threshold=0", True, 0),
+])
+def test_prepared_statements_can_be_turned_off_for_a_pooler(
+    query: str, binding: bool, threshold: int | None,
+) -> None:
+    options = database_config(f"postgres://mehvar@pgbouncer:6432/mehvar{query}",
+                              conn_max_age=0)["OPTIONS"]
+    assert (options["server_side_binding"], options["prepare_threshold"]) == (binding, threshold)
+
+
+def test_a_prepare_threshold_that_is_not_a_number_is_refused() -> None:
+    with pytest.raises(ImproperlyConfigured, match="prepare_threshold"):
+        database_config("postgres://mehvar@db/mehvar?prepare_threshold=often", conn_max_age=0)
 
 
 def test_postgres_connection_health_checks_are_opt_in() -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Func, IntegerField, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from mehvar.conversations.models import Conversation, Message
@@ -70,10 +70,18 @@ def _newest_keys(
             .values_list(key, flat=True).distinct().order_by(f"-{key}"))
     found: list[int] = list(near[:count])
     if len(found) < count and floor > 0:
-        far = (matching(True).filter(**{f"{key}__lt": floor}).annotate(search_order=F(key) + 0)
+        far = (matching(True).filter(**{f"{key}__lt": floor}).annotate(search_order=_unindexed(key))
                .values_list(key, flat=True).distinct().order_by("-search_order"))
         found += list(far[: count - len(found)])
     return found
+
+
+def _unindexed(key: str) -> Func:
+    """`key + 0`: the same order, but the planner cannot walk the key's own index for it and
+    uses the full-text index. The 0 is literal SQL, not a parameter: with server-side binding
+    a parameter in both the select list and ORDER BY of a DISTINCT is two different values
+    to PostgreSQL."""
+    return Func(F(key), template="(%(expressions)s + 0)", output_field=IntegerField())
 
 
 def _top_id(model: type[Conversation] | type[Message], cursor: str | None) -> int:

@@ -14,9 +14,9 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils.crypto import get_random_string
-from django_tasks_db.management.commands.db_worker import Worker
 
 from mehvar.core.periodic import periodic_enqueue_due
+from mehvar.core.worker import TaskWorker
 
 logger = logging.getLogger(__name__)
 SCHEDULER_TICK_SECONDS = 5.0
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         if not options["burst"]:
             threading.Thread(target=_schedule_forever, name="mehvar-scheduler",
                              daemon=True).start()
-        worker = Worker(
+        worker = TaskWorker(
             queue_names=["*"], interval=options["interval"], batch=options["burst"],
             backend_name="default", startup_delay=not options["burst"],
             max_tasks=options["max_tasks"], worker_id=get_random_string(32),
