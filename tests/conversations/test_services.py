@@ -14,6 +14,7 @@ from mehvar.conversations.models import Attachment, Conversation, Message, Tag
 from mehvar.conversations.services.conversations import (
     conversation_assign,
     conversation_create,
+    conversation_open_inbound,
     conversation_set_priority,
     conversation_set_status,
     conversation_set_tags,
@@ -114,6 +115,23 @@ def test_create_is_idempotent_on_channel_and_external_id(open_conversation: Open
         "سفارشم هنوز نرسیده است", [FA_TEXT])
     assert Conversation.objects.count() == 1
     assert Message.objects.count() == 1
+    assert verbs(first) == ["conversation.created"]
+
+
+@pytest.mark.django_db
+def test_a_repeated_inbound_message_returns_the_stored_conversation_and_stores_nothing() -> None:
+    # Given a conversation a customer opened by e-mail
+    first = conversation_open_inbound(
+        channel="email", subject="Επιστροφή χρημάτων", text="Θέλω επιστροφή χρημάτων.",
+        identity_kind="email", identity_value="eleni@example.gr", external_id="<r-1@example.gr>")
+    # When the same message arrives again (no read first: the insert finds the repeat)
+    again = conversation_open_inbound(
+        channel="email", subject="Άλλο θέμα", text="Άλλο κείμενο.", identity_kind="email",
+        identity_value="eleni@example.gr", external_id="<r-1@example.gr>")
+    # Then it is the first conversation, and no second row of any kind was left behind
+    assert again.pk == first.pk
+    assert (Conversation.objects.count(), Message.objects.count(), Customer.objects.count()) == (
+        1, 1, 1)
     assert verbs(first) == ["conversation.created"]
 
 

@@ -287,7 +287,10 @@ def test_resolve_under_concurrency_creates_one_customer() -> None:
         thread.join()
     assert len({customer_id for customer_id, _created in results}) == 1
     assert sorted(created for _id, created in results) == [False, False, False, True]
+    # the losers' customer rows were deleted again, and only the winner's creation recorded
     assert Customer.objects.count() == 1
+    assert list(TimelineEvent.objects.order_by("id").values_list("verb", flat=True)) == [
+        "customer.created", "identity.added"]
 
 
 # --- organizations -------------------------------------------------------------------------

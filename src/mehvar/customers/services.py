@@ -278,16 +278,35 @@ def customer_resolve(
     values = {"name": _or_default(validation.clean_name, name,
                                   default=value[: validation.MAX_NAME_LENGTH]),
               "language": _or_default(validation.clean_language, language, default="")}
-    actor_id = actor.pk if actor is not None else None
-    try:
-        with transaction.atomic():
-            customer = _customer_insert(actor_id=actor_id, values=values)
-            _identities_insert(actor_id=actor_id, customer=customer,
-                               pairs=[(identity_kind, value)])
-    except IntegrityError:
+    return _customer_insert_with_identity(
+        actor_id=actor.pk if actor is not None else None, values=values,
+        identity_kind=identity_kind, value=value)
+
+
+@transaction.atomic(savepoint=False)
+def _customer_insert_with_identity(
+    *, actor_id: int | None, values: dict[str, Any], identity_kind: str, value: str,
+) -> tuple[Customer, bool]:
+    """A new customer with one identity, unless a concurrent resolve stored that identity
+    first: then its customer, and ours is deleted again. No savepoint (two round trips on
+    every new customer of every channel): the identity insert skips a conflicting row
+    instead of raising."""
+    customer = Customer(name_key=normalize_text(values["name"]), **values)
+    rawrow.insert(customer)
+    identity = Identity(customer=customer, kind=identity_kind, value=value,
+                        match_key=identity_match_key(identity_kind, value), is_primary=True)
+    if not rawrow.insert(identity, ignore_conflicts=True):
+        Customer.objects.filter(pk=customer.pk).delete()
         existing = Identity.objects.select_related("customer").get(
             kind=identity_kind, value=value)
         return _surviving(existing.customer), False
+    timeline_record_many([
+        timeline_event(verb="customer.created", actor_id=actor_id, customer_id=customer.pk,
+                       after=_jsonable(values)),
+        timeline_event(verb="identity.added", actor_id=actor_id, customer_id=customer.pk,
+                       after={"kind": identity.kind, "value": identity.value,
+                              "is_primary": identity.is_primary}),
+    ])
     return customer, True
 
 
