@@ -29,6 +29,7 @@ from mehvar.conversations.services.messages import (
 from mehvar.core.errors import Conflict, Invalid, PermissionDenied
 from mehvar.core.models import TimelineEvent
 from mehvar.customers.models import Customer, Identity
+from mehvar.customers.services import customer_resolve
 from tests.conversations.conftest import AR_NOTE, AR_TEXT, EL_TEXT, FA_REPLY, FA_TEXT
 
 Opener = Callable[..., Conversation]
@@ -121,13 +122,15 @@ def test_create_is_idempotent_on_channel_and_external_id(open_conversation: Open
 @pytest.mark.django_db
 def test_a_repeated_inbound_message_returns_the_stored_conversation_and_stores_nothing() -> None:
     # Given a conversation a customer opened by e-mail
+    customer, _created = customer_resolve(actor=None, identity_kind="email",
+                                          identity_value="eleni@example.gr")
     first = conversation_open_inbound(
         channel="email", subject="Επιστροφή χρημάτων", text="Θέλω επιστροφή χρημάτων.",
-        identity_kind="email", identity_value="eleni@example.gr", external_id="<r-1@example.gr>")
+        customer=customer, external_id="<r-1@example.gr>")
     # When the same message arrives again (no read first: the insert finds the repeat)
     again = conversation_open_inbound(
-        channel="email", subject="Άλλο θέμα", text="Άλλο κείμενο.", identity_kind="email",
-        identity_value="eleni@example.gr", external_id="<r-1@example.gr>")
+        channel="email", subject="Άλλο θέμα", text="Άλλο κείμενο.", customer=customer,
+        external_id="<r-1@example.gr>")
     # Then it is the first conversation, and no second row of any kind was left behind
     assert again.pk == first.pk
     assert (Conversation.objects.count(), Message.objects.count(), Customer.objects.count()) == (

@@ -158,3 +158,24 @@ def test_an_ignored_conflict_stores_nothing_and_keeps_the_transaction_usable(db)
         assert repeat._state.adding is True
         assert Identity.objects.filter(value="zoi@example.gr").count() == 1  # still usable
     assert first.pk == Identity.objects.get(value="zoi@example.gr").pk
+
+
+def test_insert_many_stores_every_row_in_order_with_its_key(db) -> None:
+    from mehvar.core.models import TimelineEvent
+    from mehvar.core.timeline import timeline_event
+
+    customer = Customer(name="Νίκος", name_key="νικοσ")
+    rawrow.insert(customer)
+    events = [timeline_event(verb=verb, actor_id=None, customer_id=customer.pk,
+                             after={"note": note})
+              for verb, note in [("customer.created", "مشتری جدید"), ("identity.added", "ένα"),
+                                 ("customer.updated", "two")]]
+
+    rawrow.insert_many(events)
+
+    stored = list(TimelineEvent.objects.filter(customer=customer).order_by("pk"))
+    assert [event.pk for event in events] == [event.pk for event in stored]
+    assert [(event.verb, event.after) for event in stored] == [
+        ("customer.created", {"note": "مشتری جدید"}), ("identity.added", {"note": "ένα"}),
+        ("customer.updated", {"note": "two"})]
+    rawrow.insert_many([])  # nothing to store: no statement at all

@@ -398,26 +398,29 @@ def conversation_brief(*, conversation_id: int) -> Conversation | None:
     return Conversation.objects.filter(pk=conversation_id).only(*_BRIEF_FIELDS).first()
 
 
-def conversation_for_message_ids(*, channel: str, external_ids: Sequence[str]
-                                 ) -> Conversation | None:
+def conversation_for_message_ids(*, channel: str, external_ids: Sequence[str],
+                                 for_update: bool = False) -> Conversation | None:
     """The conversation of the newest message with one of these external ids on a channel
     (an e-mail reply's In-Reply-To / References): one query, by hand-written SQL (core.rawrow)
-    as every inbound e-mail reply asks it and the ORM's join cost more than its answer."""
+    as every inbound e-mail reply asks it and the ORM's join cost more than its answer.
+    `for_update`: the row is locked until the caller's transaction ends (the channel then
+    adds the reply without reading it a second time)."""
     ids = list(dict.fromkeys(external_ids))[:_MAX_REFERENCES_LOOKED_UP]
     if not ids:
         return None
+    lock = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
     rows = rawrow.fetch_rows(
-        f"{_BY_MESSAGE_SQL} AND message.external_id IN ({', '.join(['%s'] * len(ids))}) "
-        "ORDER BY message.created_at DESC, message.id DESC LIMIT 1", [channel, *ids])
+        f"{_BY_MESSAGE_SQL} (SELECT message.conversation_id FROM {Message._meta.db_table} "
+        f"AS message WHERE message.channel = %s "
+        f"AND message.external_id IN ({', '.join(['%s'] * len(ids))}) "
+        f"ORDER BY message.created_at DESC, message.id DESC LIMIT 1){lock}", [channel, *ids])
     return rawrow.build(Conversation, rows[0]) if rows else None
 
 
 _MAX_REFERENCES_LOOKED_UP = 50
 _BY_MESSAGE_SQL = (
     f"SELECT {rawrow.columns_sql(Conversation, 'conversation')} "
-    f"FROM {Message._meta.db_table} AS message "
-    f"JOIN {Conversation._meta.db_table} AS conversation "
-    "ON conversation.id = message.conversation_id WHERE message.channel = %s"
+    f"FROM {Conversation._meta.db_table} AS conversation WHERE conversation.id = "
 )
 
 

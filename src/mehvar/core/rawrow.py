@@ -99,6 +99,42 @@ def insert(instance: Model, *, ignore_conflicts: bool = False, using: str = "def
     return True
 
 
+def insert_many(instances: Sequence[Model], *, using: str = "default") -> None:
+    """INSERT rows of one model in one statement (every concrete column; unset auto primary
+    keys are left to the database and read back in order, as bulk_create does on both
+    backends). For the handful of rows a write records at once, e.g. timeline events: the
+    ORM's bulk_create compiled its statement on every call."""
+    if not instances:
+        return
+    if len(instances) == 1:
+        insert(instances[0], using=using)
+        return
+    connection = connections[using]
+    model = type(instances[0])
+    generated = model._meta.auto_field is not None and instances[0].pk is None
+    sql, fields = _insert_many_statement(model, using, generated, len(instances))
+    params = [field.get_db_prep_save(field.pre_save(instance, True), connection)
+              for instance in instances for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if generated and connection.features.can_return_rows_from_bulk_insert:
+            for instance, (pk,) in zip(instances, cursor.fetchall(), strict=True):
+                instance.pk = pk
+    for instance in instances:
+        instance._state.adding = False
+        instance._state.db = using
+
+
+@cache
+def _insert_many_statement(model: type[Model], using: str, generated: bool, count: int
+                           ) -> tuple[str, list[Field[Any, Any]]]:
+    sql, fields = _insert_statement(model, using, generated, False)
+    head, returning = sql.split(" VALUES ", 1)
+    row = returning.split(" RETURNING ", 1)
+    values = ", ".join([row[0]] * count)
+    return f"{head} VALUES {values}" + (f" RETURNING {row[1]}" if len(row) > 1 else ""), fields
+
+
 def update(instance: Model, fields: Sequence[str], *, increments: Sequence[str] = (),
            by: str = "pk", using: str = "default") -> int:
     """UPDATE the named fields of the instance's row, as save(update_fields=...) would; the

@@ -39,7 +39,4 @@ def timeline_record(**kwargs: Any) -> TimelineEvent:
 
 
 def timeline_record_many(events: list[TimelineEvent]) -> None:
-    if len(events) == 1:
-        rawrow.insert(events[0])
-    else:
-        TimelineEvent.objects.bulk_create(events)
+    rawrow.insert_many(events)

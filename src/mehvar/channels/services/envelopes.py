@@ -187,7 +187,7 @@ def _store(envelope: InboundEnvelope, inbound: Inbound) -> Message:
     customer, _created = customer_resolve(
         actor=None, identity_kind=inbound.identity_kind, identity_value=inbound.identity_value,
         name=inbound.sender_name, language=inbound.language)
-    conversation = thread_for(
+    conversation, locked = thread_for(
         channel=envelope.channel, inbound=inbound, customer_id=customer.pk,
         session_conversation_id=envelope.meta.get("conversation_id"))
     message: Message | None = None
@@ -197,7 +197,8 @@ def _store(envelope: InboundEnvelope, inbound: Inbound) -> Message:
                 conversation=conversation, text=inbound.text, html=inbound.html,
                 quoted_text=inbound.quoted_text, flags=inbound.flags,
                 language=inbound.language, external_id=inbound.external_id,
-                attachments=inbound.attachments, author_customer_id=customer.pk)
+                attachments=inbound.attachments, author_customer_id=customer.pk,
+                locked=locked)
         except Conflict as error:  # closed since it was looked up: a new conversation
             if error.code != ConversationErrorCode.CONVERSATION_CLOSED:
                 raise
@@ -206,8 +207,7 @@ def _store(envelope: InboundEnvelope, inbound: Inbound) -> Message:
         conversation = conversation_open_inbound(
             channel=envelope.channel, subject=inbound.subject, text=inbound.text,
             html=inbound.html, quoted_text=inbound.quoted_text, flags=inbound.flags,
-            identity_kind=inbound.identity_kind, identity_value=inbound.identity_value,
-            customer_name=inbound.sender_name, language=inbound.language,
+            customer=customer, language=inbound.language,
             team_id=envelope.mailbox.team_id if envelope.mailbox else None,
             external_id=inbound.external_id, attachments=inbound.attachments)
         message = conversation.messages.all()[0]

@@ -10,6 +10,7 @@ never continued: the message opens a new one."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.utils import timezone
@@ -26,30 +27,36 @@ from mehvar.conversations.selectors import (
 MESSAGING = {"sms", "whatsapp", "telegram"}
 
 
+class Thread(NamedTuple):
+    conversation: Conversation | None  # None: the message opens a new conversation
+    locked: bool = False  # the whole row, read FOR UPDATE in the caller's transaction
+
+
 def thread_for(
     *, channel: str, inbound: Inbound, customer_id: int, session_conversation_id: int | None
-) -> Conversation | None:
+) -> Thread:
     if channel == "email":
         return _email_thread(inbound, customer_id)
     if channel in MESSAGING:
-        return _messaging_thread(channel, customer_id)
+        return Thread(_messaging_thread(channel, customer_id))
     if session_conversation_id is not None:
-        return _open(conversation_brief(conversation_id=session_conversation_id))
-    return None
+        return Thread(_open(conversation_brief(conversation_id=session_conversation_id)))
+    return Thread(None)
 
 
-def _email_thread(inbound: Inbound, customer_id: int) -> Conversation | None:
+def _email_thread(inbound: Inbound, customer_id: int) -> Thread:
     for reference in inbound.references:
         if (conversation_id := conversation_of(reference)) is not None:
-            return _open(conversation_brief(conversation_id=conversation_id))
-    if conversation := conversation_for_message_ids(channel="email",
-                                                    external_ids=inbound.references):
-        return _open(conversation)
+            return Thread(_open(conversation_brief(conversation_id=conversation_id)))
+    # The usual reply (to a mail of ours or a colleague's): found and locked in one read.
+    if conversation := conversation_for_message_ids(
+            channel="email", external_ids=inbound.references, for_update=True):
+        return Thread(_open(conversation), locked=True)
     if inbound.conversation_token is not None:
         conversation = conversation_brief(conversation_id=inbound.conversation_token)
         if conversation is not None and conversation.customer_id == customer_id:
-            return _open(conversation)
-    return None
+            return Thread(_open(conversation))
+    return Thread(None)
 
 
 def _messaging_thread(channel: str, customer_id: int) -> Conversation | None:

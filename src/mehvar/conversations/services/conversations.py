@@ -123,17 +123,15 @@ def conversation_open_inbound(
     html: str = "",
     quoted_text: str = "",
     flags: Sequence[str] = (),
-    identity_kind: str,
-    identity_value: str,
-    customer_name: str = "",
+    customer: Any,
     language: str = "",
     team_id: int | None = None,
     external_id: str = "",
     attachments: Iterable[AttachmentUpload] = (),
 ) -> Conversation:
     """A conversation a customer opened on a channel (no acting agent: the channels context
-    calls this while processing an inbound envelope). The customer is found or created from
-    the sender's identity. Idempotent on (channel, external_id) like conversation_create.
+    calls this while processing an inbound envelope, with the customer it resolved from the
+    sender's identity). Idempotent on (channel, external_id) like conversation_create.
     Bad values from the outside world are forgiven where they can be: an empty or overlong
     subject becomes a shortened first line of the text. It takes no savepoint: call it
     outside a transaction or in one that is rolled back whole when it raises."""
@@ -153,8 +151,7 @@ def conversation_open_inbound(
         language=language, priority=Priority.NORMAL, team=None, team_id=team_id,
         assignee=None, fields={},
         tag_names=[], external_id=external_id, attachments=uploads, savepoint=False,
-        resolve={"identity_kind": identity_kind, "identity_value": identity_value,
-                 "name": customer_name},
+        customer=customer,
     )
 
 
@@ -170,19 +167,23 @@ def inbound_subject(subject: str, text: str) -> str:
 def _open(
     *, actor: Actor | None, by_agent: bool, subject: str, channel: str, text: str, html: str,
     language: str, priority: str, team: Any, assignee: Any, fields: dict[str, Any],
-    tag_names: list[str], external_id: str, resolve: dict[str, Any], team_id: int | None = None,
+    tag_names: list[str], external_id: str, resolve: dict[str, Any] | None = None,
+    customer: Any = None, team_id: int | None = None,
     quoted_text: str = "", flags: list[str] | None = None,
     attachments: Sequence[AttachmentUpload] = (), savepoint: bool = True,
 ) -> Conversation:
-    """`savepoint=False` inside a caller's transaction that is rolled back whole on any
-    error (a channel's envelope): two round trips fewer on every inbound conversation."""
+    """For the customer given, or the one `resolve` finds (customer_resolve's arguments).
+    `savepoint=False` inside a caller's transaction that is rolled back whole on any error
+    (a channel's envelope): two round trips fewer on every inbound conversation."""
     author = AuthorKind.AGENT if by_agent else AuthorKind.CUSTOMER
     actor_id = actor.pk if actor is not None else None
     # A message another process stored first under the same (channel, external id) is
     # skipped by the insert, and our conversation row is deleted again: no IntegrityError
     # to recover from, so no savepoint is needed for it.
     with transaction.atomic(savepoint=savepoint):
-        customer, _created = customer_resolve(actor=actor, language=language, **resolve)
+        if customer is None:
+            customer, _created = customer_resolve(actor=actor, language=language,
+                                                  **(resolve or {}))
         now = timezone.now()
         conversation = Conversation(
             subject=subject, subject_key=search_key(subject),

@@ -126,8 +126,12 @@ def message_add_from_customer(
     *, conversation: Conversation, text: str, html: str = "", language: str = "",
     external_id: str = "", quoted_text: str = "", flags: Sequence[str] = (),
     attachments: Iterable[AttachmentUpload] = (), author_customer_id: int | None = None,
+    locked: bool = False,
 ) -> Message:
     """A customer's inbound message (channels call this; there is no acting agent).
+
+    `locked`: the caller read the whole conversation row FOR UPDATE in the transaction this
+    runs in (conversation_for_message_ids(for_update=True)), so it is not read again.
 
     `author_customer_id` names a sender other than the conversation's customer (a colleague
     in copy who answered). Idempotent on (channel, external_id): a repeat returns the stored
@@ -144,11 +148,11 @@ def message_add_from_customer(
     # leaves the caller's transaction usable (it opens a new conversation instead); any
     # other failure fails the caller's transaction, which records the attempt and retries.
     with transaction.atomic(savepoint=False):
-        locked = lock_conversation(conversation.pk)
+        row = conversation if locked else lock_conversation(conversation.pk)
         message = None
-        if locked.status != Status.CLOSED:
+        if row.status != Status.CLOSED:
             message = _customer_message(
-                locked, body_text=body_text, body_html=body_html, language=language,
+                row, body_text=body_text, body_html=body_html, language=language,
                 external_id=external_id, quoted_text=quoted_text, flags=flags,
                 uploads=uploads, author_customer_id=author_customer_id)
     if message is None:
