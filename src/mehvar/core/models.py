@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import retry
+
+from mehvar.core.queue import task_succeeded
 
 
 class TimelineEvent(models.Model):
@@ -51,3 +57,17 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ClaimedTask(DBTaskResult):
+    """A task-queue row (django_tasks_db's own table) as `mehvar worker` claimed it: the
+    library's model, recording a success by one statement built once (core.worker)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("claimed task")
+        verbose_name_plural = _("claimed tasks")
+
+    @retry()
+    def set_successful(self, return_value: Any) -> None:
+        task_succeeded(self, return_value)

@@ -6,13 +6,13 @@ message is one task, so that claim cost a third of the worker's time per message
 `UPDATE … WHERE id = (SELECT … LIMIT 1 [FOR UPDATE SKIP LOCKED]) RETURNING …`, built once,
 picks the same task (same filter, same order: priority, run_after, enqueued_at) and marks it
 running; on SQLite the statement holds the write lock, so two workers never take one task.
-Running the task and recording its result stay the library's."""
+Running the task stays the library's; its success is recorded by core.queue's statement
+(ClaimedTask.set_successful)."""
 
 from __future__ import annotations
 
 import logging
 import time
-from functools import cache
 
 from django.db import DatabaseError, OperationalError, close_old_connections, connections
 from django.utils import timezone
@@ -22,6 +22,8 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 from django_tasks_db.utils import is_locked_database_exception
 
 from mehvar.core import rawrow
+from mehvar.core.models import ClaimedTask
+from mehvar.core.queue import claim_row, claim_sql
 
 logger = logging.getLogger(__name__)
 ANALYZE_EVERY_CLAIMS = 2_000
@@ -74,30 +76,14 @@ def queue_analyze(using: str = "default") -> None:
 
 
 def task_claim(*, backend_name: str, worker_id: str, using: str = "default"
-               ) -> DBTaskResult | None:
+               ) -> ClaimedTask | None:
     """The next ready task of the backend, marked running by this worker (None: none ready).
     Runs in autocommit: the claim is committed when it returns."""
     connection = connections[using]
     adapt = connection.ops.adapt_datetimefield_value
     now = timezone.now()
-    rows = rawrow.fetch_rows(_claim_sql(connection.vendor), [
+    rows = rawrow.fetch_rows(claim_sql(connection.vendor), [
         TaskResultStatus.RUNNING.value, adapt(now), worker_id,
-        TaskResultStatus.READY.value, backend_name, adapt(now), adapt(get_date_max())], using=using)
-    return rawrow.build(DBTaskResult, rows[0], using=using) if rows else None
-
-
-@cache
-def _claim_sql(vendor: str) -> str:
-    table = DBTaskResult._meta.db_table
-    columns = ", ".join(field.column for field in DBTaskResult._meta.concrete_fields)
-    if vendor == "postgresql":
-        append, lock = "worker_ids || jsonb_build_array(%s::text)", " FOR UPDATE SKIP LOCKED"
-    else:
-        append, lock = "json_insert(worker_ids, '$[#]', %s)", ""
-    return (
-        f"UPDATE {table} SET status = %s, started_at = %s, worker_ids = {append} "
-        f"WHERE id = (SELECT id FROM {table} WHERE status = %s AND backend_name = %s "
-        "AND NOT (run_after > %s AND run_after < %s) "
-        f"ORDER BY priority DESC, run_after ASC, enqueued_at ASC LIMIT 1{lock}) "
-        f"RETURNING {columns}"
-    )
+        TaskResultStatus.READY.value, backend_name, adapt(now), adapt(get_date_max())],
+        using=using)
+    return rawrow.build(ClaimedTask, claim_row(rows[0]), using=using) if rows else None
