@@ -59,7 +59,7 @@ class PeriodicRun(models.Model):
         return self.name
 
 
-class ClaimedTask(DBTaskResult):
+class ClaimedTask(DBTaskResult[Any, Any]):
     """A task-queue row (django_tasks_db's own table) as `mehvar worker` claimed it: the
     library's model, recording a success by one statement built once (core.worker)."""
 

@@ -21,7 +21,8 @@ from mehvar.core import rawrow
 ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true)"
 
 
-def task_succeeded(result: DBTaskResult, return_value: Any, *, using: str = "default") -> None:
+def task_succeeded(result: DBTaskResult[Any, Any], return_value: Any, *,
+                   using: str = "default") -> None:
     """Record a task's success (what DBTaskResult.set_successful writes)."""
     connection = connections[using]
     result.status = TaskResultStatus.SUCCESSFUL
@@ -48,7 +49,7 @@ def claim_sql(vendor: str) -> str:
     """Mark the next ready task of a backend running; its row comes back (on PostgreSQL with
     one more column at the end, the commit setting's)."""
     table = DBTaskResult._meta.db_table
-    columns = ", ".join(field.column for field in DBTaskResult._meta.concrete_fields)
+    columns = ", ".join(str(field.column) for field in DBTaskResult._meta.concrete_fields)
     if vendor == "postgresql":
         append, lock = "worker_ids || jsonb_build_array(%s::text)", " FOR UPDATE SKIP LOCKED"
         columns += f", {ASYNC_COMMIT}"
