@@ -20,6 +20,9 @@ from django.db import connections
 from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
+# PostgreSQL: this transaction commits without waiting for the disk. A select-list item, so
+# it rides on a statement the transaction runs anyway (set_config's third argument: local).
+ASYNC_COMMIT = "set_config('synchronous_commit', 'off', true)"
 Converter = Callable[[Any, Any, Any], Any]
 
 
@@ -112,7 +115,7 @@ def insert_many(instances: Sequence[Model], *, using: str = "default") -> None:
     connection = connections[using]
     model = type(instances[0])
     generated = model._meta.auto_field is not None and instances[0].pk is None
-    sql, fields = _insert_many_statement(model, using, generated, len(instances))
+    sql, fields = _insert_statement(model, using, generated, False, len(instances))
     params = [field.get_db_prep_save(field.pre_save(instance, True), connection)
               for instance in instances for field in fields]
     with connection.cursor() as cursor:
@@ -123,16 +126,6 @@ def insert_many(instances: Sequence[Model], *, using: str = "default") -> None:
     for instance in instances:
         instance._state.adding = False
         instance._state.db = using
-
-
-@cache
-def _insert_many_statement(model: type[Model], using: str, generated: bool, count: int
-                           ) -> tuple[str, list[Field[Any, Any]]]:
-    sql, fields = _insert_statement(model, using, generated, False)
-    head, returning = sql.split(" VALUES ", 1)
-    row = returning.split(" RETURNING ", 1)
-    values = ", ".join([row[0]] * count)
-    return f"{head} VALUES {values}" + (f" RETURNING {row[1]}" if len(row) > 1 else ""), fields
 
 
 def update(instance: Model, fields: Sequence[str], *, increments: Sequence[str] = (),
@@ -158,18 +151,22 @@ def update(instance: Model, fields: Sequence[str], *, increments: Sequence[str] 
 
 
 @cache
-def _insert_statement(model: type[Model], using: str, generated: bool, ignore_conflicts: bool
-                      ) -> tuple[str, list[Field[Any, Any]]]:
+def _insert_statement(model: type[Model], using: str, generated: bool, ignore_conflicts: bool,
+                      rows: int = 1) -> tuple[str, list[Field[Any, Any]]]:
     connection = connections[using]
+    features = connection.features
     quote = connection.ops.quote_name
     fields = [field for field in model._meta.concrete_fields
               if not (generated and field is model._meta.auto_field)]
+    row = f"({', '.join(['%s'] * len(fields))})"
     sql = (f"INSERT INTO {quote(model._meta.db_table)} "
            f"({', '.join(quote(_column(field)) for field in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
+           f"VALUES {', '.join([row] * rows)}")
     if ignore_conflicts:  # PostgreSQL and SQLite alike, any unique constraint or index
         sql += " ON CONFLICT DO NOTHING"
-    if generated and connection.features.can_return_columns_from_insert:
+    returns = (features.can_return_rows_from_bulk_insert if rows > 1
+               else features.can_return_columns_from_insert)
+    if generated and returns:
         sql += f" RETURNING {quote(_column(model._meta.pk))}"
     return sql, fields
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import cache
 
 from django.db import DatabaseError, OperationalError, close_old_connections, connections
 from django.utils import timezone
@@ -23,7 +24,6 @@ from django_tasks_db.utils import is_locked_database_exception
 
 from mehvar.core import rawrow
 from mehvar.core.models import ClaimedTask
-from mehvar.core.queue import claim_row, claim_sql
 
 logger = logging.getLogger(__name__)
 ANALYZE_EVERY_CLAIMS = 2_000
@@ -34,12 +34,10 @@ class TaskWorker(Worker):
 
     def run(self) -> None:
         logger.info("Starting worker worker_id=%s", self.worker_id)
+        queue_analyze()
         claims = 0
         while self.running:
             close_old_connections()
-            if claims % ANALYZE_EVERY_CLAIMS == 0:
-                queue_analyze()
-            claims += 1
             try:
                 claimed = task_claim(backend_name=self.backend_name, worker_id=self.worker_id)
                 looked = True
@@ -49,6 +47,9 @@ class TaskWorker(Worker):
                 claimed, looked = None, False  # SQLite busy: try again
             if claimed is not None:
                 self.run_task(claimed)
+                claims += 1
+                if claims % ANALYZE_EVERY_CLAIMS == 0:
+                    queue_analyze()
             elif self.batch and looked:
                 logger.info("No more tasks for worker_id=%s; exiting.", self.worker_id)
                 return
@@ -82,8 +83,32 @@ def task_claim(*, backend_name: str, worker_id: str, using: str = "default"
     connection = connections[using]
     adapt = connection.ops.adapt_datetimefield_value
     now = timezone.now()
-    rows = rawrow.fetch_rows(claim_sql(connection.vendor), [
+    rows = rawrow.fetch_rows(_claim_sql(connection.vendor), [
         TaskResultStatus.RUNNING.value, adapt(now), worker_id,
         TaskResultStatus.READY.value, backend_name, adapt(now), adapt(get_date_max())],
         using=using)
-    return rawrow.build(ClaimedTask, claim_row(rows[0]), using=using) if rows else None
+    if not rows:
+        return None
+    return rawrow.build(ClaimedTask, rows[0][:rawrow.row_width(DBTaskResult)], using=using)
+
+
+@cache
+def _claim_sql(vendor: str) -> str:
+    """Mark the next ready task of a backend running; its row comes back (on PostgreSQL with
+    one more column at the end, the commit setting's: a lost claim only runs the task again)."""
+    table = DBTaskResult._meta.db_table
+    columns = ", ".join(str(field.column) for field in DBTaskResult._meta.concrete_fields)
+    if vendor == "postgresql":
+        append, lock = "worker_ids || jsonb_build_array(%s::text)", " FOR UPDATE SKIP LOCKED"
+        columns += f", {rawrow.ASYNC_COMMIT}"
+    else:
+        append, lock = "json_insert(worker_ids, '$[#]', %s)", ""
+    # "Not due later" rather than the library's "undated or due": with an OR on run_after
+    # PostgreSQL sorted every waiting task on each claim instead of reading the index.
+    return (
+        f"UPDATE {table} SET status = %s, started_at = %s, worker_ids = {append} "
+        f"WHERE id = (SELECT id FROM {table} WHERE status = %s AND backend_name = %s "
+        "AND NOT (run_after > %s AND run_after < %s) "
+        f"ORDER BY priority DESC, run_after ASC, enqueued_at ASC LIMIT 1{lock}) "
+        f"RETURNING {columns}"
+    )

@@ -168,6 +168,10 @@ RATED_LIMIT = 20_000  # the newest rated conversations satisfaction prediction l
 
 def rating_counts() -> tuple[int, int]:
     """(good, bad) rated conversations available for training."""
-    labels = conversation_ratings(limit=RATED_LIMIT)
-    bad = sum(1 for value in labels.values() if value)
-    return len(labels) - bad, bad
+    return good_and_bad(conversation_ratings(limit=RATED_LIMIT))
+
+
+def good_and_bad(ratings: dict[int, bool]) -> tuple[int, int]:
+    """(good, bad) of conversation_ratings' answer (True: a bad rating)."""
+    bad = sum(1 for value in ratings.values() if value)
+    return len(ratings) - bad, bad

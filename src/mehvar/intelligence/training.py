@@ -44,7 +44,7 @@ from mehvar.intelligence.backends import (
 from mehvar.intelligence.errors import IntelligenceErrorCode as Code
 from mehvar.intelligence.models import Intent, MessageInsight, ModelTask, TrainedModel
 from mehvar.intelligence.satisfaction import FEATURES, SatisfactionModel, feature_rows
-from mehvar.intelligence.selectors import RATED_LIMIT
+from mehvar.intelligence.selectors import RATED_LIMIT, good_and_bad
 from mehvar.intelligence.services import activate
 from mehvar.intelligence.store import current_text_model
 from mehvar.intelligence.textmodels import TUNED_OPTIONS, TextClassifier
@@ -231,8 +231,7 @@ def _save(actor: Actor | None, *, task: str, language: str, blob: bytes, train_s
 
 def _train_satisfaction(actor: Actor | None) -> TrainedModel:
     labels = conversation_ratings(limit=RATED_LIMIT)
-    bad = sum(1 for value in labels.values() if value)
-    good = len(labels) - bad
+    good, bad = good_and_bad(labels)
     needed = settings.MEHVAR_SATISFACTION_MIN_RATINGS
     if min(good, bad) < max(needed, MIN_PER_CLASS * 2):
         raise Invalid(Code.NOT_ENOUGH_DATA,

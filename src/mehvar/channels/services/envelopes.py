@@ -136,18 +136,24 @@ def _lock_pending_sql(vendor: str) -> str:
     # local to this transaction and rides on the lock query, as does the sender's count:
     # no extra round trip for either.
     return (_LOCK_PENDING_SQL.replace(
-        "SELECT ", "SELECT set_config('synchronous_commit', 'off', true), "
-        f"({_RECENT_FROM_ENVELOPE_SENDER_SQL}), ", 1) + " FOR UPDATE OF envelope")
+        "SELECT ", f"SELECT {rawrow.ASYNC_COMMIT}, "
+        f"({_recent_from_sender_sql(*_ENVELOPE_COLUMNS)}), ", 1) + " FOR UPDATE OF envelope")
 
 
-# _RECENT_FROM_SENDER_SQL for the sender stored at receipt, read with the envelope.
-_RECENT_FROM_ENVELOPE_SENDER_SQL = (
-    f"SELECT COUNT(*) FROM (SELECT 1 FROM {InboundEnvelope._meta.db_table} AS recent "
-    "WHERE recent.channel = envelope.channel AND recent.sender = envelope.sender "
-    "AND recent.received_at >= envelope.received_at - interval '1 hour' "
-    "AND recent.received_at <= envelope.received_at "
-    "AND recent.status IN (%s, %s) AND recent.id <> envelope.id LIMIT %s) AS recent_rows"
-)
+_ENVELOPE_COLUMNS = ("envelope.channel", "envelope.sender",
+                     "envelope.received_at - interval '1 hour'", "envelope.received_at",
+                     "envelope.id")
+
+
+def _recent_from_sender_sql(channel: str, sender: str, since: str, until: str, own_id: str
+                            ) -> str:
+    """How many processed or ignored envelopes (at most the limit, the last parameter) the
+    sender sent on the channel between `since` and `until`, the envelope itself apart. Each
+    argument is a parameter or an expression on the locked envelope (a correlated count)."""
+    return (f"SELECT COUNT(*) FROM (SELECT 1 FROM {InboundEnvelope._meta.db_table} AS recent "
+            f"WHERE recent.channel = {channel} AND recent.sender = {sender} "
+            f"AND recent.received_at >= {since} AND recent.received_at <= {until} "
+            f"AND recent.status IN (%s, %s) AND recent.id <> {own_id} LIMIT %s) AS recent_rows")
 
 
 _LOCK_PENDING_SQL = (
@@ -261,11 +267,7 @@ def _over_rate_limit(envelope: InboundEnvelope, inbound: Inbound, counted: int |
 
 # Hand-written: run for every inbound message, where compiling the ORM query cost more than
 # the indexed count (envelope_sender index) itself.
-_RECENT_FROM_SENDER_SQL = (
-    f"SELECT COUNT(*) FROM (SELECT 1 FROM {InboundEnvelope._meta.db_table} "
-    "WHERE channel = %s AND sender = %s AND received_at >= %s AND received_at <= %s "
-    "AND status IN (%s, %s) AND id <> %s LIMIT %s) AS recent"
-)
+_RECENT_FROM_SENDER_SQL = _recent_from_sender_sql("%s", "%s", "%s", "%s", "%s")
 
 
 def _failed(envelope: InboundEnvelope, error: Exception) -> None:
