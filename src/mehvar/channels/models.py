@@ -59,7 +59,10 @@ class InboundEnvelope(models.Model):
     class Meta:
         verbose_name = _("inbound envelope")
         verbose_name_plural = _("inbound envelopes")
-        constraints = [models.UniqueConstraint(fields=["channel", "external_id"],
+        # External id first: the channel alone says almost nothing (nearly every envelope is
+        # e-mail), and an index led by it would tempt the planner, before statistics exist,
+        # into scanning every envelope of the channel for the sender's rate-limit count.
+        constraints = [models.UniqueConstraint(fields=["external_id", "channel"],
                                                name="envelope_channel_external_id_unique")]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="envelope_due"),

@@ -153,8 +153,11 @@ class Message(models.Model):
         # Also the conversation foreign key's index.
         indexes = [models.Index(fields=["conversation", "created_at", "id"], name="msg_conv")]
         constraints = [
+            # External id first, so a reply's lookup by its references seeks them even
+            # before the table has statistics (led by the channel, the planner then scanned
+            # every message of the channel).
             models.UniqueConstraint(
-                fields=["channel", "external_id"], condition=~models.Q(external_id=""),
+                fields=["external_id", "channel"], condition=~models.Q(external_id=""),
                 name="message_channel_external_id_unique",
             )
         ]

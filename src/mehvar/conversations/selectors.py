@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -408,20 +409,28 @@ def conversation_for_message_ids(*, channel: str, external_ids: Sequence[str],
     ids = list(dict.fromkeys(external_ids))[:_MAX_REFERENCES_LOOKED_UP]
     if not ids:
         return None
-    lock = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
-    rows = rawrow.fetch_rows(
-        f"{_BY_MESSAGE_SQL} (SELECT message.conversation_id FROM {Message._meta.db_table} "
-        f"AS message WHERE message.channel = %s "
-        f"AND message.external_id IN ({', '.join(['%s'] * len(ids))}) "
-        f"ORDER BY message.created_at DESC, message.id DESC LIMIT 1){lock}", [channel, *ids])
+    lock = for_update and connection.features.has_select_for_update
+    rows = rawrow.fetch_rows(by_message_ids_sql(len(ids), lock=lock), [channel, *ids])
     return rawrow.build(Conversation, rows[0]) if rows else None
 
 
 _MAX_REFERENCES_LOOKED_UP = 50
-_BY_MESSAGE_SQL = (
-    f"SELECT {rawrow.columns_sql(Conversation, 'conversation')} "
-    f"FROM {Conversation._meta.db_table} AS conversation WHERE conversation.id = "
-)
+
+
+@cache
+def by_message_ids_sql(count: int, *, lock: bool = False) -> str:
+    """`conversation_for_message_ids`' statement for `count` ids (parameters: the channel,
+    then the ids). The `NOT (… = '')` repeats the condition of the unique index on (external id,
+    channel): a prepared (generic) plan can use that partial index only when the query
+    states it; without it PostgreSQL and SQLite scanned every message."""
+    return (
+        f"SELECT {rawrow.columns_sql(Conversation, 'conversation')} "
+        f"FROM {Conversation._meta.db_table} AS conversation WHERE conversation.id = "
+        f"(SELECT message.conversation_id FROM {Message._meta.db_table} AS message "
+        f"WHERE message.channel = %s AND NOT (message.external_id = '') "
+        f"AND message.external_id IN ({', '.join(['%s'] * count)}) "
+        f"ORDER BY message.created_at DESC, message.id DESC LIMIT 1)"
+        + (" FOR UPDATE" if lock else ""))
 
 
 def conversation_latest_for_customer(*, customer_id: int, channel: str) -> Conversation | None:

@@ -114,7 +114,7 @@ def _lock_pending(envelope_id: int) -> tuple[InboundEnvelope | None, int | None]
     if postgres:
         params[:0] = [EnvelopeStatus.PROCESSED, EnvelopeStatus.IGNORED,
                       settings.MEHVAR_INBOUND_RATE_LIMIT_PER_HOUR]
-    rows = rawrow.fetch_rows(_lock_pending_sql(connection.vendor), params)
+    rows = rawrow.fetch_rows(lock_pending_sql(connection.vendor), params)
     if not rows:
         return None, None
     recent, row = (rows[0][1], rows[0][2:]) if postgres else (None, rows[0])
@@ -126,7 +126,9 @@ def _lock_pending(envelope_id: int) -> tuple[InboundEnvelope | None, int | None]
 
 
 @cache
-def _lock_pending_sql(vendor: str) -> str:
+def lock_pending_sql(vendor: str) -> str:
+    """The statement `_lock_pending` runs on the database `vendor` (its parameters: on
+    PostgreSQL the two counted statuses and the limit, then the envelope id and status)."""
     if vendor != "postgresql":
         return _LOCK_PENDING_SQL
     # Processing commits without waiting for the disk (about a millisecond of every inbound
@@ -258,7 +260,7 @@ def _over_rate_limit(envelope: InboundEnvelope, inbound: Inbound, counted: int |
     if counted is not None:
         return counted >= limit
     adapt = connection.ops.adapt_datetimefield_value
-    [(recent,)] = rawrow.fetch_rows(_RECENT_FROM_SENDER_SQL, [
+    [(recent,)] = rawrow.fetch_rows(RECENT_FROM_SENDER_SQL, [
         envelope.channel, inbound.identity_value[:320],
         adapt(envelope.received_at - timedelta(hours=1)), adapt(envelope.received_at),
         EnvelopeStatus.PROCESSED, EnvelopeStatus.IGNORED, envelope.pk, limit])
@@ -266,8 +268,9 @@ def _over_rate_limit(envelope: InboundEnvelope, inbound: Inbound, counted: int |
 
 
 # Hand-written: run for every inbound message, where compiling the ORM query cost more than
-# the indexed count (envelope_sender index) itself.
-_RECENT_FROM_SENDER_SQL = _recent_from_sender_sql("%s", "%s", "%s", "%s", "%s")
+# the indexed count (envelope_sender index) itself. Parameters: channel, sender, since,
+# until, the two counted statuses, the envelope's own id and the limit.
+RECENT_FROM_SENDER_SQL = _recent_from_sender_sql("%s", "%s", "%s", "%s", "%s")
 
 
 def _failed(envelope: InboundEnvelope, error: Exception) -> None:
