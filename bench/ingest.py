@@ -13,7 +13,9 @@ SQLite: the file is removed), `mehvar migrate`, then in a child process with tha
    5 % are HTML only) — each commits its raw envelope and a task row; envelopes/s;
 2. process: `envelope_process` of every envelope in that one process (parse, customer by
    identity, thread, message, attachments, reply route, envelope mark): mails/s — the issue's
-   floor is 150/s on PostgreSQL;
+   floor is 150/s on PostgreSQL — and the CPU it took per mail, in the process and (where the
+   server runs on this machine) in its PostgreSQL backend: a figure that a busy neighbour
+   on a shared machine moves less than the wall-clock rate;
 3. worker: the same again through `mehvar worker --burst` (the task queue's own claim and
    result writes included): mails/s;
 4. webhook: `mehvar serve` (gunicorn, 2 sync workers) with a Telegram bot configured, then
@@ -46,7 +48,7 @@ HOST = "127.0.0.1"
 SECRET = "bench-telegram-secret"
 
 CHILD = r"""
-import json, sys, time
+import json, os, sys, time
 import django
 django.setup()
 from mehvar.channels.email.receive import mail_receive
@@ -88,6 +90,25 @@ def mail(n):
         headers.append("Content-Type: text/plain; charset=utf-8")
     return ("\r\n".join(headers) + "\r\n\r\n" + body).encode()
 
+def server_cpu_reader():
+    # The CPU seconds of this connection's PostgreSQL backend so far, where the server runs
+    # on this machine (its /proc entry is readable); otherwise None.
+    from django.db import connection
+    if connection.vendor != "postgresql":
+        return lambda: None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        stat = f"/proc/{cursor.fetchone()[0]}/stat"
+
+    def read():
+        try:
+            with open(stat) as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return read
+
 raws = [mail(n) for n in range(count)]
 phase = sys.argv[2]
 started = time.perf_counter()
@@ -95,10 +116,15 @@ ids = [mail_receive(raw=raw, source="bench")[0].pk for raw in raws]
 receive_s = time.perf_counter() - started
 result = {"receive_s": receive_s, "mails": count}
 if phase == "process":
+    server_cpu = server_cpu_reader()
+    server_started, cpu_started = server_cpu(), time.process_time()
     started = time.perf_counter()
     for envelope_id in ids:
         envelope_process(envelope_id=envelope_id)
     result["process_s"] = time.perf_counter() - started
+    result["process_cpu_s"] = time.process_time() - cpu_started
+    if server_started is not None:
+        result["server_cpu_s"] = server_cpu() - server_started
     result["processed"] = InboundEnvelope.objects.filter(status="processed").count()
 print(json.dumps(result))
 """
@@ -205,6 +231,9 @@ def main() -> int:
         "receive_per_s": round(args.mails / direct["receive_s"], 1),
         "process_per_s": round(args.mails / direct["process_s"], 1),
         "processed": direct["processed"],
+        "process_cpu_ms_per_mail": round(direct["process_cpu_s"] * 1000 / args.mails, 2),
+        "server_cpu_ms_per_mail": (round(direct["server_cpu_s"] * 1000 / args.mails, 2)
+                                   if "server_cpu_s" in direct else None),
         "worker_per_s": round(args.mails / drain_s, 1),
         "receive_then_worker_s": round(queued["receive_s"] + drain_s, 2),
         "webhook": webhook,
@@ -215,6 +244,13 @@ def main() -> int:
     print(f"ingest on {backend}, {args.mails} mails")
     print(f"  receive (envelope + task committed) {result['receive_per_s']:>8}/s")
     print(f"  process (parse, thread, store)      {result['process_per_s']:>8}/s   floor 150/s")
+    cpu_ms = result["process_cpu_ms_per_mail"]
+    server_ms = result["server_cpu_ms_per_mail"]
+    if server_ms is None:
+        print(f"    CPU per mail: {cpu_ms:.2f} ms in the process")
+    else:
+        print(f"    CPU per mail: {cpu_ms:.2f} ms in the process + {server_ms:.2f} ms in "
+              f"PostgreSQL = {1000 / (cpu_ms + server_ms):.1f} mails per CPU second")
     print(f"  worker --burst (task queue incl.)   {result['worker_per_s']:>8}/s")
     print(f"  webhook accept p50 {webhook['p50_ms']:.1f} ms  p95 {webhook['p95_ms']:.1f} ms  "
           f"p99 {webhook['p99_ms']:.1f} ms   floor p95 <= 20 ms")
