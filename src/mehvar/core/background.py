@@ -45,9 +45,9 @@ def enqueue_on_commit(task_path: str, *args: Any) -> None:
 
     With the database task backend the task row is written inside that transaction: workers
     cannot see it before the commit, it rolls back with the transaction, and the write costs
-    no second commit (the disk flush of which was half the time of a webhook's receipt). A
-    failure to write it then fails the transaction, which cannot go on once a statement
-    failed. Any other backend enqueues after the commit."""
+    no second commit (nor its wait for the disk). A failure to write it then fails the
+    transaction, which cannot go on once a statement failed. Any other backend enqueues
+    after the commit."""
     queued = import_string(task_path)
     if (isinstance(queued.get_backend(), DatabaseBackend)
             and transaction.get_connection().in_atomic_block):
