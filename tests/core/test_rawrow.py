@@ -4,6 +4,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mehvar.accounts.models import ApiToken
@@ -179,3 +181,30 @@ def test_insert_many_stores_every_row_in_order_with_its_key(db) -> None:
         ("customer.created", {"note": "مشتری جدید"}), ("identity.added", {"note": "ένα"}),
         ("customer.updated", {"note": "two"})]
     rawrow.insert_many([])  # nothing to store: no statement at all
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_statements_share_one_cursor_until_the_connection_changes() -> None:
+    first = rawrow.statement_cursor(connection)
+    with first as cursor:
+        kept = cursor
+    with rawrow.statement_cursor(connection) as cursor:
+        again = cursor
+    if connection.vendor == "postgresql":
+        assert again is kept
+    else:  # SQLite: a cursor per statement (an unread statement would stay open)
+        assert again is not kept
+    Customer.objects.create(name="Ελένη")
+    # A new connection (Django closes one at the end of a request past its age): a new cursor
+    connection.close()
+    assert rawrow.fetch_rows("SELECT %s", [1]) == [(1,)]
+    with rawrow.statement_cursor(connection) as cursor:
+        assert cursor is not kept
+
+
+def test_statements_are_counted_where_queries_are_logged(db) -> None:
+    rawrow.fetch_rows("SELECT %s", [1])  # a kept cursor exists on PostgreSQL
+    with CaptureQueriesContext(connection) as queries:
+        rawrow.fetch_rows("SELECT %s", [2])
+        rawrow.insert(Customer(name="مریم", name_key="مریم"))
+    assert len(queries.captured_queries) == 2

@@ -12,11 +12,14 @@ profile shows the ORM's cost; everywhere else the ORM.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from typing import Any, TypeVar
 
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
@@ -36,9 +39,30 @@ def row_width(model: type[Model]) -> int:
 
 
 def fetch_rows(sql: str, params: Sequence[Any], *, using: str = "default") -> list[tuple[Any, ...]]:
-    with connections[using].cursor() as cursor:
+    with statement_cursor(connections[using]) as cursor:
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]
+
+
+_kept = threading.local()  # per thread: alias → the cursor kept for that connection
+
+
+def statement_cursor(connection: BaseDatabaseWrapper) -> AbstractContextManager[Any]:
+    """A cursor to run one statement with. On PostgreSQL one cursor per connection is kept
+    and reused: psycopg reads a statement's whole result when it runs it, so nothing stays
+    open between statements, and making a cursor per statement cost about 45 µs of CPU, a
+    tenth of an inbound message's statements. A new cursor where queries are being logged
+    (DEBUG, tests that count queries), with health checks on (Django runs them when a cursor
+    is made), and on SQLite (a statement there stays open until its rows are read)."""
+    if (connection.vendor != "postgresql" or connection.queries_logged
+            or connection.settings_dict.get("CONN_HEALTH_CHECKS")):
+        return connection.cursor()
+    kept = getattr(_kept, connection.alias, None)
+    raw = connection.connection
+    if raw is None or raw.closed or kept is None or kept.cursor.connection is not raw:
+        kept = connection.cursor()
+        setattr(_kept, connection.alias, kept)
+    return nullcontext(kept)
 
 
 def build(model: type[M], values: Sequence[Any], *, using: str = "default") -> M:
@@ -86,7 +110,7 @@ def insert(instance: Model, *, ignore_conflicts: bool = False, using: str = "def
     sql, fields = _insert_statement(model, using, generated, ignore_conflicts)
     params = [field.get_db_prep_save(field.pre_save(instance, True), connection)
               for field in fields]
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(sql, params)
         if generated and connection.features.can_return_columns_from_insert:
             row = cursor.fetchone()  # SQLite counts RETURNING rows only once fetched
@@ -118,7 +142,7 @@ def insert_many(instances: Sequence[Model], *, using: str = "default") -> None:
     sql, fields = _insert_statement(model, using, generated, False, len(instances))
     params = [field.get_db_prep_save(field.pre_save(instance, True), connection)
               for instance in instances for field in fields]
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(sql, params)
         if generated and connection.features.can_return_rows_from_bulk_insert:
             for instance, (pk,) in zip(instances, cursor.fetchall(), strict=True):
@@ -142,7 +166,7 @@ def update(instance: Model, fields: Sequence[str], *, increments: Sequence[str] 
     params = [field.get_db_prep_save(field.pre_save(instance, False), connection)
               for field in targets]
     params.append(key.get_db_prep_save(getattr(instance, key.attname), connection))
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(sql, params)
         changed = int(cursor.rowcount)
     for name in increments:
