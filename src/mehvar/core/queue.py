@@ -29,7 +29,7 @@ def task_succeeded(result: DBTaskResult[Any, Any], return_value: Any, *,
     result.return_value = return_value
     result.exception_class_path = result.traceback = ""
     field = DBTaskResult._meta.get_field("return_value")
-    with connection.cursor() as cursor:
+    with rawrow.statement_cursor(connection) as cursor:
         cursor.execute(_success_sql(connection.vendor), [
             result.status.value, connection.ops.adapt_datetimefield_value(result.finished_at),
             field.get_db_prep_save(return_value, connection),

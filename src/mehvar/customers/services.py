@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from mehvar.accounts.services import audit_record
 from mehvar.core import rawrow
 from mehvar.core.errors import Conflict, Invalid, NotFound
+from mehvar.core.models import TimelineEvent
 from mehvar.core.permissions import Actor, require
 from mehvar.core.text import normalize_text
 from mehvar.core.timeline import timeline_event, timeline_record, timeline_record_many
@@ -291,7 +292,7 @@ def _customer_insert_with_identity(
     first: then its customer, and ours is deleted again. No savepoint (two round trips on
     every new customer of every channel): the identity insert skips a conflicting row
     instead of raising."""
-    customer = Customer(name_key=normalize_text(values["name"]), **values)
+    customer = _new_customer(values)
     rawrow.insert(customer)
     identity = Identity(customer=customer, kind=identity_kind, value=value,
                         match_key=identity_match_key(identity_kind, value), is_primary=True)
@@ -300,13 +301,8 @@ def _customer_insert_with_identity(
         existing = Identity.objects.select_related("customer").get(
             kind=identity_kind, value=value)
         return _surviving(existing.customer), False
-    timeline_record_many([
-        timeline_event(verb="customer.created", actor_id=actor_id, customer_id=customer.pk,
-                       after=_jsonable(values)),
-        timeline_event(verb="identity.added", actor_id=actor_id, customer_id=customer.pk,
-                       after={"kind": identity.kind, "value": identity.value,
-                              "is_primary": identity.is_primary}),
-    ])
+    timeline_record_many([_customer_created(actor_id, customer, values),
+                          _identity_added(actor_id, identity)])
     return customer, True
 
 
@@ -411,11 +407,27 @@ def _any_of(pairs: Sequence[tuple[str, str]]) -> models.Q:
 
 
 def _customer_insert(*, actor_id: int | None, values: dict[str, Any]) -> Customer:
-    customer = Customer(name_key=normalize_text(values["name"]), **values)
-    rawrow.insert(customer)  # every new customer of every channel passes here
-    timeline_record(verb="customer.created", actor_id=actor_id, customer_id=customer.pk,
-                    after=_jsonable(values))
+    customer = _new_customer(values)
+    rawrow.insert(customer)
+    timeline_record_many([_customer_created(actor_id, customer, values)])
     return customer
+
+
+def _new_customer(values: dict[str, Any]) -> Customer:
+    return Customer(name_key=normalize_text(values["name"]), **values)
+
+
+def _customer_created(actor_id: int | None, customer: Customer, values: dict[str, Any]
+                      ) -> TimelineEvent:
+    return timeline_event(verb="customer.created", actor_id=actor_id, customer_id=customer.pk,
+                          after=_jsonable(values))
+
+
+def _identity_added(actor_id: int | None, identity: Identity) -> TimelineEvent:
+    return timeline_event(verb="identity.added", actor_id=actor_id,
+                          customer_id=identity.customer_id,
+                          after={"kind": identity.kind, "value": identity.value,
+                                 "is_primary": identity.is_primary})
 
 
 def _identities_insert(
@@ -435,11 +447,7 @@ def _identities_insert(
                              is_primary=bool(primary) if primary is not None else kind not in seen))
         seen.add(kind)
     created = [_saved(row) for row in rows]
-    timeline_record_many([
-        timeline_event(verb="identity.added", actor_id=actor_id, customer_id=customer.pk,
-                       after={"kind": row.kind, "value": row.value, "is_primary": row.is_primary})
-        for row in created
-    ])
+    timeline_record_many([_identity_added(actor_id, row) for row in created])
     return created
 
 
