@@ -2,19 +2,21 @@
 
 `--burst` enqueues the periodic jobs that are due, processes everything queued, and exits.
 Without it the worker runs until stopped, enqueueing due periodic jobs every few seconds
-from a background thread."""
+from a background thread. `--cpu` keeps the worker, and its PostgreSQL backends where the
+server runs on this machine, on the CPUs given (`mehvar.core.affinity`)."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from argparse import ArgumentParser
+from argparse import ArgumentParser, ArgumentTypeError
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils.crypto import get_random_string
 
+from mehvar.core.affinity import parse_cpu_list, pin_process
 from mehvar.core.periodic import periodic_enqueue_due
 from mehvar.core.worker import TaskWorker
 
@@ -31,8 +33,15 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=0.5,
                             help="Seconds to wait when the queue is empty.")
         parser.add_argument("--max-tasks", type=int, default=None)
+        parser.add_argument(
+            "--cpu", type=_cpu_list, default=None, metavar="LIST",
+            help="Run on these CPUs (0, 0-1, 0,2), and pin the worker's PostgreSQL backends "
+                 "to them where the server runs on this machine: one worker per core, each "
+                 "with its backend beside it.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["cpu"] is not None:
+            pin_process(options["cpu"])
         periodic_enqueue_due(force=options["burst"])
         if not options["burst"]:
             threading.Thread(target=_schedule_forever, name="mehvar-scheduler",
@@ -45,6 +54,13 @@ class Command(BaseCommand):
         )
         worker.configure_signals()
         worker.run()
+
+
+def _cpu_list(text: str) -> set[int]:
+    try:
+        return parse_cpu_list(text)
+    except ValueError as error:
+        raise ArgumentTypeError(str(error)) from error
 
 
 def _schedule_forever() -> None:
