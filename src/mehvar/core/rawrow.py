@@ -8,13 +8,19 @@ comes back exactly as the ORM would return it (aware datetimes and decoded JSON 
 too); writes prepare each value with the field's own get_db_prep_save, as the ORM does.
 Writes send no model signals (Mehvar's models have no save receivers). Use it only where a
 profile shows the ORM's cost; everywhere else the ORM.
+
+On PostgreSQL, writes whose result nobody reads back may be held inside `deferred_writes`
+and sent as WITH clauses of the transaction's next statement: each round trip costs the
+process and the server more CPU than the statement itself does.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import threading
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import cache
 from typing import Any, TypeVar
 
@@ -159,13 +165,7 @@ def update(instance: Model, fields: Sequence[str], *, increments: Sequence[str] 
     instance's value. Each of `increments` is raised by one in the database (and on the
     instance). The number of rows changed (0: there is no such row)."""
     connection = connections[using]
-    model = type(instance)
-    key = model._meta.pk if by == "pk" else model._meta.get_field(by)
-    assert isinstance(key, Field)
-    sql, targets = _update_statement(model, using, tuple(fields), tuple(increments), key.name)
-    params = [field.get_db_prep_save(field.pre_save(instance, False), connection)
-              for field in targets]
-    params.append(key.get_db_prep_save(getattr(instance, key.attname), connection))
+    sql, params = _update_sql(connection, instance, fields, increments, by)
     with statement_cursor(connection) as cursor:
         cursor.execute(sql, params)
         changed = int(cursor.rowcount)
@@ -174,9 +174,204 @@ def update(instance: Model, fields: Sequence[str], *, increments: Sequence[str] 
     return changed
 
 
+def _update_sql(connection: BaseDatabaseWrapper, instance: Model, fields: Sequence[str],
+                increments: Sequence[str], by: str) -> tuple[str, list[Any]]:
+    model = type(instance)
+    key = model._meta.pk if by == "pk" else model._meta.get_field(by)
+    assert isinstance(key, Field)
+    sql, targets = _update_statement(model, connection.alias, tuple(fields), tuple(increments),
+                                     key.name)
+    params = [field.get_db_prep_save(field.pre_save(instance, False), connection)
+              for field in targets]
+    params.append(key.get_db_prep_save(getattr(instance, key.attname), connection))
+    return sql, params
+
+
+# --- writes that ride on the next statement ---------------------------------------------------
+
+
+@contextmanager
+def deferred_writes(*, using: str = "default") -> Iterator[None]:
+    """Inside a transaction on PostgreSQL, the writes made by `insert_later`, `update_later`
+    and `insert_many_later` are held and sent as data-modifying WITH clauses of the
+    transaction's next statement, whatever runs it (rawrow or the ORM): one round trip
+    fewer for each. Leaving the block normally sends what is still held; an exception
+    drops it (the transaction is rolled back anyway). Elsewhere (SQLite, no transaction)
+    those writes run at once.
+
+    Safe because a held write never has to be seen: a statement that names a held write's
+    table, one that cannot carry a WITH clause, and a second write to a table with a held
+    update all send the held writes first, on their own. A write's failure surfaces on the
+    statement it rode on, in the same transaction."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        yield
+        return
+    held = _HeldWrites(using)
+    setattr(_held, using, held)
+    try:
+        with connection.execute_wrapper(held):
+            yield
+            held.send(connection)
+    finally:
+        held.writes.clear()
+        delattr(_held, using)
+
+
+def insert_later(instance: Model, *, using: str = "default") -> None:
+    """`insert` for a row whose generated key nobody reads (it stays None when held)."""
+    held = getattr(_held, using, None)
+    if held is None:
+        insert(instance, using=using)
+        return
+    held.add_insert([instance], using)
+
+
+def insert_many_later(instances: Sequence[Model], *, using: str = "default") -> None:
+    """`insert_many` for rows whose generated keys nobody reads."""
+    held = getattr(_held, using, None)
+    if held is None:
+        insert_many(instances, using=using)
+    elif instances:
+        held.add_insert(list(instances), using)
+
+
+def update_later(instance: Model, fields: Sequence[str], *, increments: Sequence[str] = (),
+                 by: str = "pk", using: str = "default") -> None:
+    """`update` whose count of changed rows nobody reads (the instance mirrors the
+    increments at once)."""
+    held = getattr(_held, using, None)
+    if held is None:
+        update(instance, fields, increments=increments, by=by, using=using)
+        return
+    connection = connections[using]
+    sql, params = _update_sql(connection, instance, fields, increments, by)
+    held.add(type(instance)._meta.db_table, sql, params)
+    for name in increments:
+        setattr(instance, name, getattr(instance, name) + 1)
+
+
+def upsert_later(instance: Model, *, conflict: str, fields: Sequence[str],
+                 using: str = "default") -> None:
+    """INSERT the instance's row or, where a row with its value of `conflict` (a unique
+    field) exists, set that row's `fields` to the instance's values: one statement on both
+    backends, no read first, and no count to read back, so it may be held like the others."""
+    connection = connections[using]
+    model = type(instance)
+    sql, columns = _insert_statement(model, using, model._meta.auto_field is not None
+                                     and instance.pk is None, False, 1, returning=False)
+    quote = connection.ops.quote_name
+    sql += (f" ON CONFLICT ({quote(_column(_field(model, conflict)))}) DO UPDATE SET "
+            + ", ".join(f"{quote(column)} = EXCLUDED.{quote(column)}"
+                        for column in (_column(_field(model, name)) for name in fields)))
+    params = [field.get_db_prep_save(field.pre_save(instance, True), connection)
+              for field in columns]
+    held = getattr(_held, using, None)
+    if held is not None:
+        held.add(model._meta.db_table, sql, params)
+        return
+    with statement_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+
+
+_held = threading.local()  # per thread: alias → the _HeldWrites of a deferred_writes block
+# A statement that can start with a WITH clause of data-modifying statements.
+_CARRIES_WITH = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+@dataclasses.dataclass
+class _Held:
+    """One held write: an UPDATE (or upsert) as SQL, or the rows of one model's INSERT."""
+
+    table: str
+    sql: str = ""
+    params: list[Any] = dataclasses.field(default_factory=list)
+    model: type[Model] | None = None  # an INSERT of `rows`, built when it is sent
+    generated: bool = False
+    rows: list[list[Any]] = dataclasses.field(default_factory=list)
+
+    def statement(self, using: str) -> tuple[str, list[Any]]:
+        if self.model is None:
+            return self.sql, self.params
+        sql, _fields = _insert_statement(self.model, using, self.generated, False,
+                                         len(self.rows), returning=False)
+        return sql, [value for row in self.rows for value in row]
+
+
+class _HeldWrites:
+    """The held writes of one deferred_writes block, and the execute wrapper that sends
+    them (Django calls it for every statement on the connection)."""
+
+    def __init__(self, using: str) -> None:
+        self.using = using
+        self.writes: list[_Held] = []
+
+    def add_insert(self, instances: list[Model], using: str) -> None:
+        """Rows of one model join that model's held INSERT, in order: one statement, keys
+        generated in the order of the calls (clauses of one WITH run in no set order)."""
+        connection = connections[using]
+        model = type(instances[0])
+        generated = model._meta.auto_field is not None and instances[0].pk is None
+        _sql, fields = _insert_statement(model, using, generated, False, returning=False)
+        rows = [[field.get_db_prep_save(field.pre_save(instance, True), connection)
+                 for field in fields] for instance in instances]
+        for instance in instances:
+            instance._state.adding = False
+            instance._state.db = using
+        for held in self.writes:
+            if held.model is model and held.generated == generated:
+                held.rows.extend(rows)
+                return
+        self._hold(_Held(model._meta.db_table, model=model, generated=generated, rows=rows))
+
+    def add(self, table: str, sql: str, params: list[Any]) -> None:
+        self._hold(_Held(table, sql, params))
+
+    def _hold(self, write: _Held) -> None:
+        # Two writes in one statement must not touch the same row: a write to a table with
+        # a held update or upsert, or an update to one with a held insert, waits for what is
+        # held to be sent first.
+        if any(held.table == write.table for held in self.writes):
+            self.send(connections[self.using])
+        self.writes.append(write)
+
+    def take(self) -> tuple[str, list[Any]]:
+        """The held writes as a WITH clause (ending in a space), and their parameters."""
+        clauses, params = [], []
+        for index, held in enumerate(self.writes):
+            sql, values = held.statement(self.using)
+            clauses.append(f"held_{index} AS ({sql})")
+            params.extend(values)
+        self.writes.clear()
+        return f"WITH {', '.join(clauses)} ", params
+
+    def send(self, connection: BaseDatabaseWrapper) -> None:
+        """Send what is held now, as a statement of its own."""
+        if self.writes:
+            with statement_cursor(connection) as cursor:
+                cursor.execute(*self._alone())
+
+    def _alone(self) -> tuple[str, list[Any]]:
+        if len(self.writes) == 1:
+            return self.writes.pop().statement(self.using)
+        prefix, params = self.take()
+        return prefix + "SELECT 1", params
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool,
+                 context: dict[str, Any]) -> Any:
+        if not self.writes:
+            return execute(sql, params, many, context)
+        if (many or not isinstance(params, (list, tuple)) or not _CARRIES_WITH.match(sql)
+                or any(held.table in sql for held in self.writes)):
+            execute(*self._alone(), False, context)
+            return execute(sql, params, many, context)
+        prefix, held_params = self.take()
+        return execute(prefix + sql, [*held_params, *params], many, context)
+
+
 @cache
 def _insert_statement(model: type[Model], using: str, generated: bool, ignore_conflicts: bool,
-                      rows: int = 1) -> tuple[str, list[Field[Any, Any]]]:
+                      rows: int = 1, returning: bool = True) -> tuple[str, list[Field[Any, Any]]]:
     connection = connections[using]
     features = connection.features
     quote = connection.ops.quote_name
@@ -190,7 +385,7 @@ def _insert_statement(model: type[Model], using: str, generated: bool, ignore_co
         sql += " ON CONFLICT DO NOTHING"
     returns = (features.can_return_rows_from_bulk_insert if rows > 1
                else features.can_return_columns_from_insert)
-    if generated and returns:
+    if generated and returns and returning:
         sql += f" RETURNING {quote(_column(model._meta.pk))}"
     return sql, fields
 

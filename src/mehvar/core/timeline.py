@@ -33,10 +33,13 @@ def timeline_event(
 
 
 def timeline_record(**kwargs: Any) -> TimelineEvent:
+    """Insert one event (no SQL compiled per event: every write records one). Nothing reads
+    an event in the transaction that writes it, so inside rawrow.deferred_writes it rides
+    on the next statement, and its id stays None."""
     event = timeline_event(**kwargs)
-    rawrow.insert(event)  # every write records an event: no SQL compiled per event
+    rawrow.insert_later(event)
     return event
 
 
 def timeline_record_many(events: list[TimelineEvent]) -> None:
-    rawrow.insert_many(events)
+    rawrow.insert_many_later(events)

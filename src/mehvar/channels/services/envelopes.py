@@ -80,8 +80,10 @@ def envelope_process(*, envelope_id: int) -> InboundEnvelope | None:
     (already processed by another run: nothing to do)."""
     # The happy path is one transaction; a failure rolls all of it back, and a second
     # transaction records the attempt (no savepoint round trips on every envelope).
+    # Writes nobody reads back in it (timeline events, counters, clocks) ride on the
+    # transaction's next statement (rawrow.deferred_writes): fewer round trips per message.
     try:
-        with transaction.atomic():
+        with transaction.atomic(), rawrow.deferred_writes():
             envelope, recent = _lock_pending(envelope_id)
             if envelope is None:
                 return None
@@ -244,7 +246,7 @@ def _store(envelope: InboundEnvelope, inbound: Inbound) -> Message:
     assert conversation is not None
     route_update(conversation=conversation, channel=envelope.channel,
                  address=inbound.reply_address or inbound.identity_value,
-                 mailbox=envelope.mailbox, inbound=inbound, opened=opened)
+                 mailbox=envelope.mailbox, inbound=inbound)
     if opened and envelope.mailbox is not None and envelope.mailbox.send_acknowledgement \
             and "auto_reply" not in inbound.flags:
         outbound_queue_acknowledgement(conversation=conversation, mailbox=envelope.mailbox,

@@ -49,7 +49,7 @@ _NOT_SENT = {"webchat", "phone", "api"}
 
 def route_update(
     *, conversation: Conversation, channel: str, address: str, mailbox: Mailbox | None,
-    inbound: Inbound, opened: bool = False,
+    inbound: Inbound,
 ) -> None:
     """Replies go back on the channel and to the address the customer last wrote from; for
     e-mail they answer the last message and carry its reference chain."""
@@ -61,13 +61,11 @@ def route_update(
         changes["references"] = [*reversed(inbound.references[:MAX_REFERENCES - 1]),
                                  inbound.external_id]
         changes["last_reference"] = inbound.external_id[:500]
-    route = ReplyRoute(conversation_id=conversation.pk, **changes)
-    # A conversation just opened has no route yet; most other messages continue one whose
-    # route exists: one statement either way, no read and no savepoint.
-    if not opened and rawrow.update(route, sorted(changes), by="conversation"):
-        return
-    if not rawrow.insert(route, ignore_conflicts=True):  # made meanwhile by another worker
-        rawrow.update(route, sorted(changes), by="conversation")
+    # One statement whether the route exists or not (another worker may have just made
+    # it): no read, no savepoint, and nothing to read back, so it may ride on the next
+    # statement of an inbound message's transaction (rawrow.deferred_writes).
+    rawrow.upsert_later(ReplyRoute(conversation_id=conversation.pk, **changes),
+                        conflict="conversation", fields=sorted(changes))
 
 
 def route_get(*, conversation_id: int) -> ReplyRoute | None:

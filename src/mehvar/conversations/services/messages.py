@@ -238,10 +238,11 @@ def _message_events(
 
 
 def _bump(locked: Conversation, changes: dict[str, Any]) -> None:
-    """One UPDATE: message_count + 1 and the given fields; mirrored on the locked instance."""
+    """One UPDATE: message_count + 1 and the given fields; mirrored on the locked instance
+    (so inside rawrow.deferred_writes it may ride on the next statement)."""
     for field, value in changes.items():
         setattr(locked, field, value)
-    rawrow.update(locked, sorted(changes), increments=("message_count",))
+    rawrow.update_later(locked, sorted(changes), increments=("message_count",))
 
 
 # --- attachments ---------------------------------------------------------------------------

@@ -263,9 +263,9 @@ def state_write(state: ServiceState, *, insert: bool) -> None:
     conversation writes its clocks here, and Model.save compiled its SQL for longer than the
     database took to run it)."""
     if insert:
-        rawrow.insert(state)
+        rawrow.insert_later(state)
     else:
-        rawrow.update(state, _STATE_FIELDS)
+        rawrow.update_later(state, _STATE_FIELDS)
 
 
 _STATE_FIELDS = [field.name for field in ServiceState._meta.concrete_fields
