@@ -167,3 +167,20 @@ def test_an_upsert_inserts_then_updates_only_the_named_fields(held: bool) -> Non
     updated = Customer.objects.get(pk=first.pk)
     assert (updated.name, updated.name_key, updated.language) == ("سارا رضایی", "سارا", "ar")
     assert Customer.objects.get(pk=second.pk + 1000).name == "Ελένη"
+
+
+@pytest.mark.usefixtures("postgres")
+def test_a_savepoint_rolled_back_undoes_only_the_writes_made_inside_it() -> None:
+    def hold_in_a_savepoint_then_fail() -> None:
+        with transaction.atomic():  # a savepoint
+            rawrow.insert_later(event("identity.added"))
+            raise ZeroDivisionError
+
+    with transaction.atomic(), rawrow.deferred_writes():
+        rawrow.insert_later(event("customer.created"))
+        with pytest.raises(ZeroDivisionError):
+            hold_in_a_savepoint_then_fail()
+        rawrow.insert_later(event("message.added"))
+        with rawrow.deferred_writes():  # nested: the outer block keeps holding
+            rawrow.insert_later(event("conversation.created"))
+        assert events_stored() == ["customer.created", "message.added", "conversation.created"]

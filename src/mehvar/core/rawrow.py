@@ -202,9 +202,12 @@ def deferred_writes(*, using: str = "default") -> Iterator[None]:
     Safe because a held write never has to be seen: a statement that names a held write's
     table, one that cannot carry a WITH clause, and a second write to a table with a held
     update all send the held writes first, on their own. A write's failure surfaces on the
-    statement it rode on, in the same transaction."""
+    statement it rode on, in the same transaction. Savepoint statements send what is held
+    first too, so a rollback to a savepoint undoes exactly the writes made after it. A
+    nested block leaves the holding to the outer one."""
     connection = connections[using]
-    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+    if (connection.vendor != "postgresql" or not connection.in_atomic_block
+            or getattr(_held, using, None) is not None):  # nested: the outer block holds
         yield
         return
     held = _HeldWrites(using)
