@@ -117,3 +117,28 @@ def test_the_worker_runs_on_the_cpus_it_was_given() -> None:
                  str(ONE_CPU))
 
     assert os.sched_getaffinity(0) == {ONE_CPU}
+
+
+@pytest.mark.usefixtures("local_postgres", "restore_cpus")
+def test_a_refused_backend_leaves_the_worker_pinned_and_warns_once(monkeypatch, caplog) -> None:
+    # Given an operating system that lets a process pin itself but not another user's
+    # process (no CAP_SYS_NICE)
+    own_pinning = os.sched_setaffinity
+
+    def refuse_others(pid: int, cpus: set[int]) -> None:
+        if pid != 0:
+            raise PermissionError(1, "Operation not permitted")
+        own_pinning(pid, cpus)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(affinity.os, "sched_setaffinity", refuse_others)
+        patched.setattr(affinity, "_warned", False)
+        # When the worker pins itself, then connects again
+        affinity.pin_process({ONE_CPU})
+        with new_connection() as other:
+            refused_again = affinity.pin_backend(other)
+    # Then it runs on its CPU, its backends do not, and one warning says so
+    assert os.sched_getaffinity(0) == {ONE_CPU}
+    assert refused_again is False
+    warnings = [record for record in caplog.records if "Cannot pin" in record.getMessage()]
+    assert len(warnings) == 1
