@@ -192,12 +192,12 @@ def _update_sql(connection: BaseDatabaseWrapper, instance: Model, fields: Sequen
 
 @contextmanager
 def deferred_writes(*, using: str = "default") -> Iterator[None]:
-    """Inside a transaction on PostgreSQL, the writes made by `insert_later`, `update_later`
-    and `insert_many_later` are held and sent as data-modifying WITH clauses of the
-    transaction's next statement, whatever runs it (rawrow or the ORM): one round trip
-    fewer for each. Leaving the block normally sends what is still held; an exception
-    drops it (the transaction is rolled back anyway). Elsewhere (SQLite, no transaction)
-    those writes run at once.
+    """Inside a transaction on PostgreSQL, the writes made by `insert_later`,
+    `insert_many_later`, `update_later` and `upsert_later` are held and sent as
+    data-modifying WITH clauses of the transaction's next statement, whatever runs it
+    (rawrow or the ORM): one round trip fewer for each. Leaving the block normally sends
+    what is still held; an exception drops it (the transaction is rolled back anyway).
+    Elsewhere (SQLite, no transaction) those writes run at once.
 
     Safe because a held write never has to be seen: a statement that names a held write's
     table, one that cannot carry a WITH clause, and a second write to a table with a held
@@ -261,12 +261,8 @@ def upsert_later(instance: Model, *, conflict: str, fields: Sequence[str],
     backends, no read first, and no count to read back, so it may be held like the others."""
     connection = connections[using]
     model = type(instance)
-    sql, columns = _insert_statement(model, using, model._meta.auto_field is not None
-                                     and instance.pk is None, False, 1, returning=False)
-    quote = connection.ops.quote_name
-    sql += (f" ON CONFLICT ({quote(_column(_field(model, conflict)))}) DO UPDATE SET "
-            + ", ".join(f"{quote(column)} = EXCLUDED.{quote(column)}"
-                        for column in (_column(_field(model, name)) for name in fields)))
+    generated = model._meta.auto_field is not None and instance.pk is None
+    sql, columns = _upsert_statement(model, using, generated, conflict, tuple(fields))
     params = [field.get_db_prep_save(field.pre_save(instance, True), connection)
               for field in columns]
     held = getattr(_held, using, None)
@@ -391,6 +387,17 @@ def _insert_statement(model: type[Model], using: str, generated: bool, ignore_co
     if generated and returns and returning:
         sql += f" RETURNING {quote(_column(model._meta.pk))}"
     return sql, fields
+
+
+@cache
+def _upsert_statement(model: type[Model], using: str, generated: bool, conflict: str,
+                      names: tuple[str, ...]) -> tuple[str, list[Field[Any, Any]]]:
+    sql, columns = _insert_statement(model, using, generated, False, returning=False)
+    quote = connections[using].ops.quote_name
+    updates = [quote(_column(_field(model, name))) for name in names]
+    sql += (f" ON CONFLICT ({quote(_column(_field(model, conflict)))}) DO UPDATE SET "
+            + ", ".join(f"{column} = EXCLUDED.{column}" for column in updates))
+    return sql, columns
 
 
 @cache
