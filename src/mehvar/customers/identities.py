@@ -26,6 +26,8 @@ MAX_DOMAIN_LENGTH = 253
 MAX_PHONE_INPUT_LENGTH = 64
 MAX_OPAQUE_LENGTH = 255
 PHONE_KINDS = frozenset({IdentityKind.PHONE, IdentityKind.WHATSAPP})
+# `IdentityKind.values` builds a new list on every access (every inbound message asks).
+_KINDS = frozenset(IdentityKind.values)
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
 # Persian and Arabic-Indic digits to ASCII; bidi marks and joiners that copy-paste from
@@ -58,7 +60,7 @@ def _invalid(detail: str | Promise) -> Invalid:
 def normalize_identity(kind: str, raw: str) -> str:
     """The canonical form of `raw` for `kind`; raises Invalid("identity_invalid") if it is not
     a plausible value of that kind."""
-    if kind not in IdentityKind.values:
+    if kind not in _KINDS:
         raise Invalid(CustomerErrorCode.IDENTITY_KIND_INVALID, _("Unknown identity kind."),
                       field="kind")
     if not isinstance(raw, str):

@@ -63,6 +63,10 @@ from mehvar.core.permissions import Actor, require
 from mehvar.core.timeline import timeline_record
 from mehvar.customers.services import customer_resolve
 
+# `Choices.values` builds a new list on each access, and every conversation opened checks one.
+_CHANNELS = frozenset(Channel.values)
+_PRIORITIES = frozenset(Priority.values)
+
 
 def conversation_create(
     *,
@@ -94,8 +98,8 @@ def conversation_create(
     first message is part of it: its id is in `after`)."""
     require(actor, "conversation.create")
     subject = clean_subject(subject)
-    check_choice(channel, Channel.values, Code.CHANNEL_INVALID, "channel")
-    check_choice(priority, Priority.values, Code.PRIORITY_INVALID, "priority")
+    check_choice(channel, _CHANNELS, Code.CHANNEL_INVALID, "channel")
+    check_choice(priority, _PRIORITIES, Code.PRIORITY_INVALID, "priority")
     check_choice(author, (AuthorKind.CUSTOMER, AuthorKind.AGENT), Code.AUTHOR_INVALID, "author")
     body_text, body_html = clean_body(text, html)
     language = clean_language(language)
@@ -135,7 +139,7 @@ def conversation_open_inbound(
     Bad values from the outside world are forgiven where they can be: an empty or overlong
     subject becomes a shortened first line of the text. It takes no savepoint: call it
     outside a transaction or in one that is rolled back whole when it raises."""
-    check_choice(channel, Channel.values, Code.CHANNEL_INVALID, "channel")
+    check_choice(channel, _CHANNELS, Code.CHANNEL_INVALID, "channel")
     subject = inbound_subject(subject, text or html_to_text(html))
     body_text, body_html = clean_body(text, html)
     language = clean_language(language)
@@ -281,7 +285,7 @@ def conversation_set_priority(
     *, actor: Actor, conversation: Conversation, priority: str
 ) -> Conversation:
     require(actor, "conversation.update")
-    check_choice(priority, Priority.values, Code.PRIORITY_INVALID, "priority")
+    check_choice(priority, _PRIORITIES, Code.PRIORITY_INVALID, "priority")
     locked = lock_writable(conversation.pk)
     if locked.priority == priority:
         return locked
