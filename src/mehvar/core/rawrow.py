@@ -111,11 +111,9 @@ def insert(instance: Model, *, ignore_conflicts: bool = False, using: str = "def
     is returned, instead of an IntegrityError that, inside a transaction, needs a savepoint
     around the insert to recover from (two more round trips on every insert)."""
     connection = connections[using]
-    model = type(instance)
-    generated = model._meta.auto_field is not None and instance.pk is None
-    sql, fields = _insert_statement(model, using, generated, ignore_conflicts)
-    params = [field.get_db_prep_save(field.pre_save(instance, True), connection)
-              for field in fields]
+    generated = _key_generated(instance)
+    sql, fields = _insert_statement(type(instance), using, generated, ignore_conflicts)
+    params = _row_values(instance, fields, connection)
     with statement_cursor(connection) as cursor:
         cursor.execute(sql, params)
         if generated and connection.features.can_return_columns_from_insert:
@@ -127,8 +125,7 @@ def insert(instance: Model, *, ignore_conflicts: bool = False, using: str = "def
             return False
         elif generated:
             instance.pk = cursor.lastrowid
-    instance._state.adding = False
-    instance._state.db = using
+    _mark_saved([instance], using)
     return True
 
 
@@ -143,19 +140,39 @@ def insert_many(instances: Sequence[Model], *, using: str = "default") -> None:
         insert(instances[0], using=using)
         return
     connection = connections[using]
-    model = type(instances[0])
-    generated = model._meta.auto_field is not None and instances[0].pk is None
-    sql, fields = _insert_statement(model, using, generated, False, len(instances))
-    params = [field.get_db_prep_save(field.pre_save(instance, True), connection)
-              for instance in instances for field in fields]
+    generated = _key_generated(instances[0])
+    sql, fields = _insert_statement(type(instances[0]), using, generated, False, len(instances))
+    params = [value for instance in instances
+              for value in _row_values(instance, fields, connection)]
     with statement_cursor(connection) as cursor:
         cursor.execute(sql, params)
         if generated and connection.features.can_return_rows_from_bulk_insert:
             for instance, (pk,) in zip(instances, cursor.fetchall(), strict=True):
                 instance.pk = pk
+    _mark_saved(instances, using)
+
+
+def _key_generated(instance: Model) -> bool:
+    """Whether the database generates the instance's key (an auto key not set)."""
+    return type(instance)._meta.auto_field is not None and instance.pk is None
+
+
+def _row_values(instance: Model, fields: Sequence[Field[Any, Any]],
+                connection: BaseDatabaseWrapper) -> list[Any]:
+    """The instance's values for an INSERT of `fields`, prepared as save() prepares them."""
+    return [field.get_db_prep_save(field.pre_save(instance, True), connection)
+            for field in fields]
+
+
+def _mark_saved(instances: Sequence[Model], using: str) -> None:
     for instance in instances:
         instance._state.adding = False
         instance._state.db = using
+
+
+def _mirror_increments(instance: Model, increments: Sequence[str]) -> None:
+    for name in increments:
+        setattr(instance, name, getattr(instance, name) + 1)
 
 
 def update(instance: Model, fields: Sequence[str], *, increments: Sequence[str] = (),
@@ -169,8 +186,7 @@ def update(instance: Model, fields: Sequence[str], *, increments: Sequence[str] 
     with statement_cursor(connection) as cursor:
         cursor.execute(sql, params)
         changed = int(cursor.rowcount)
-    for name in increments:
-        setattr(instance, name, getattr(instance, name) + 1)
+    _mirror_increments(instance, increments)
     return changed
 
 
@@ -227,7 +243,7 @@ def insert_later(instance: Model, *, using: str = "default") -> None:
     if held is None:
         insert(instance, using=using)
         return
-    held.add_insert([instance], using)
+    held.add_insert([instance])
 
 
 def insert_many_later(instances: Sequence[Model], *, using: str = "default") -> None:
@@ -236,7 +252,7 @@ def insert_many_later(instances: Sequence[Model], *, using: str = "default") -> 
     if held is None:
         insert_many(instances, using=using)
     elif instances:
-        held.add_insert(list(instances), using)
+        held.add_insert(list(instances))
 
 
 def update_later(instance: Model, fields: Sequence[str], *, increments: Sequence[str] = (),
@@ -250,8 +266,7 @@ def update_later(instance: Model, fields: Sequence[str], *, increments: Sequence
     connection = connections[using]
     sql, params = _update_sql(connection, instance, fields, increments, by)
     held.add(type(instance)._meta.db_table, sql, params)
-    for name in increments:
-        setattr(instance, name, getattr(instance, name) + 1)
+    _mirror_increments(instance, increments)
 
 
 def upsert_later(instance: Model, *, conflict: str, fields: Sequence[str],
@@ -261,10 +276,9 @@ def upsert_later(instance: Model, *, conflict: str, fields: Sequence[str],
     backends, no read first, and no count to read back, so it may be held like the others."""
     connection = connections[using]
     model = type(instance)
-    generated = model._meta.auto_field is not None and instance.pk is None
-    sql, columns = _upsert_statement(model, using, generated, conflict, tuple(fields))
-    params = [field.get_db_prep_save(field.pre_save(instance, True), connection)
-              for field in columns]
+    sql, columns = _upsert_statement(model, using, _key_generated(instance), conflict,
+                                     tuple(fields))
+    params = _row_values(instance, columns, connection)
     held = getattr(_held, using, None)
     if held is not None:
         held.add(model._meta.db_table, sql, params)
@@ -305,18 +319,15 @@ class _HeldWrites:
         self.using = using
         self.writes: list[_Held] = []
 
-    def add_insert(self, instances: list[Model], using: str) -> None:
+    def add_insert(self, instances: list[Model]) -> None:
         """Rows of one model join that model's held INSERT, in order: one statement, keys
         generated in the order of the calls (clauses of one WITH run in no set order)."""
-        connection = connections[using]
+        connection = connections[self.using]
         model = type(instances[0])
-        generated = model._meta.auto_field is not None and instances[0].pk is None
-        _sql, fields = _insert_statement(model, using, generated, False, returning=False)
-        rows = [[field.get_db_prep_save(field.pre_save(instance, True), connection)
-                 for field in fields] for instance in instances]
-        for instance in instances:
-            instance._state.adding = False
-            instance._state.db = using
+        generated = _key_generated(instances[0])
+        _sql, fields = _insert_statement(model, self.using, generated, False, returning=False)
+        rows = [_row_values(instance, fields, connection) for instance in instances]
+        _mark_saved(instances, self.using)
         for held in self.writes:
             if held.model is model and held.generated == generated:
                 held.rows.extend(rows)
