@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
 from django.test import Client
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
@@ -121,7 +122,7 @@ def signed_in_page(new_page: Callable[..., Page], live_server: Any) -> Callable[
 
     def make(agent: Agent, **options: Any) -> Page:
         client = Client()
-        client.force_login(agent)
+        _force_login(client, agent)
         page = new_page(**options)
         page.context.add_cookies(
             [
@@ -135,6 +136,21 @@ def signed_in_page(new_page: Callable[..., Page], live_server: Any) -> Callable[
         return page
 
     return make
+
+
+def _force_login(client: Client, agent: Agent, attempts: int = 20) -> None:
+    """force_login, again while SQLite says "database table is locked". The test database is
+    SQLite's shared in-memory cache, where a page's request still running in the live
+    server's thread can hold a table lock, and a shared-cache lock does not wait out the busy
+    timeout as a file lock does: the session's insert fails at once."""
+    for attempt in range(attempts):
+        try:
+            client.force_login(agent)
+            return
+        except OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
 
 
 def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
